@@ -1,0 +1,30 @@
+// Bundles the CLI into one ESM file. The wizard (React + Ink) is reached only through a
+// dynamic import, so with splitting on it lands in its own chunk and `--version`, `--help`
+// and `check` never load it.
+import * as esbuild from 'esbuild';
+import {rmSync} from 'node:fs';
+
+rmSync('dist', {recursive: true, force: true});
+const result = await esbuild.build({
+  entryPoints: {cli: "src/cli.ts"},
+  outdir: 'dist',
+  outExtension: {'.js': '.mjs'},
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  jsx: 'automatic',
+  define: {'process.env.NODE_ENV': '"production"'},
+  alias: {'react-devtools-core': './src/ui/devtools-stub.ts'},
+  banner: {
+    js: "#!/usr/bin/env node\nimport {createRequire as __shipshapeRequire} from 'node:module'; const require = __shipshapeRequire(import.meta.url);",
+  },
+  minifySyntax: true,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+});
+const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+console.log(`built dist/ (${(bytes / 1024).toFixed(0)} KiB in ${Object.keys(result.metafile.outputs).length} files)`);

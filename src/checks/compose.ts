@@ -1,0 +1,194 @@
+import {z} from 'zod';
+import type {Context} from '../engine/context.js';
+import {redact} from '../engine/redact.js';
+import {defineCheck, result, type CheckResult, type Evidence} from '../engine/types.js';
+import {imageBaseName, imageTag, isLoopback, type ComposeModel, type ComposeService} from '../sources/compose.js';
+import {EnvKey} from './values.js';
+
+/** Which services a check looks at: by name, by image name, or all. */
+const Pick = {
+  services: z.array(z.string().min(1)).optional(),
+  /** Image names without registry or tag: `postgres` matches `postgres:15-alpine` and `docker.io/library/postgres`. */
+  images: z.array(z.string().min(1)).optional(),
+};
+
+function pick(model: ComposeModel, p: {services?: string[] | undefined; images?: string[] | undefined}): ComposeService[] {
+  const all = [...model.services.values()];
+  if (!p.services && !p.images) return all;
+  return all.filter(
+    (s) => p.services?.includes(s.name) || (s.image !== undefined && p.images?.some((i) => imageBaseName(s.image!.value) === imageBaseName(i))),
+  );
+}
+
+async function withCompose(ctx: Context, fn: (model: ComposeModel) => CheckResult): Promise<CheckResult> {
+  const model = await ctx.compose();
+  if (!model) return result('skip', 'no Compose file in this deployment');
+  return fn(model);
+}
+
+function profiled(s: ComposeService): string {
+  return s.profiles.length > 0 ? ` (only with --profile ${s.profiles.join('/')})` : '';
+}
+
+const DOCKER_CAVEAT = 'Docker publishes ports through its own iptables rules, so a host firewall (ufw) does not hide them';
+
+export const portsPrivate = defineCheck({
+  id: 'compose.ports-private',
+  summary: 'Selected services publish no port beyond loopback (host IP 127.0.0.1 or ::1), and do not use the host network.',
+  params: z.strictObject({
+    ...Pick,
+    /** Only these container ports (e.g. the MinIO console, 9001). */
+    ports: z.array(z.union([z.number().int().min(1).max(65535), z.string().regex(/^\d+$/)])).optional(),
+  }),
+  run: (ctx, p) =>
+    withCompose(ctx, (model) => {
+      const services = pick(model, p);
+      if (services.length === 0) return result('pass', 'none of the selected services is defined');
+      const wanted = p.ports?.map(String);
+      const open: Evidence[] = [];
+      const fine: Evidence[] = [];
+      for (const s of services) {
+        if (s.networkMode?.value === 'host') {
+          open.push({file: s.networkMode.file, line: s.networkMode.line, key: `${s.name}.network_mode`, detail: `service ${s.name} uses the host network: every port it listens on is on the host's interfaces${profiled(s)}`});
+          continue;
+        }
+        for (const port of s.ports) {
+          if (wanted && !wanted.some((w) => portCovers(port.target, w))) continue;
+          const key = `${s.name}.ports`;
+          if (isLoopback(port.hostIp)) {
+            fine.push({file: port.file, line: port.line, key, detail: `${port.raw}: loopback only`});
+          } else {
+            const bind = port.hostIp ?? 'every interface (0.0.0.0 and ::)';
+            open.push({file: port.file, line: port.line, key, detail: `${port.raw}: service ${s.name} publishes container port ${port.target} on ${bind}${profiled(s)}`});
+          }
+        }
+      }
+      if (open.length > 0) {
+        const onlyProfiled = open.every((e) => e.detail.includes('only with --profile'));
+        return result(onlyProfiled ? 'warn' : 'fail', `${open.length} published ports reach beyond this host. ${DOCKER_CAVEAT}`, open);
+      }
+      return result('pass', fine.length > 0 ? `${fine.length} published ports, all on loopback` : 'no published ports', fine);
+    }),
+});
+
+function portCovers(target: string, port: string): boolean {
+  const [lo, hi = lo] = target.split('-').map(Number) as [number, number?];
+  return Number(port) >= lo && Number(port) <= (hi ?? lo);
+}
+
+export const imagePinned = defineCheck({
+  id: 'compose.image-pinned',
+  summary: 'Every image names a version tag or digest, not `latest` or no tag.',
+  params: z.strictObject({...Pick}),
+  run: (ctx, p) =>
+    withCompose(ctx, (model) => {
+      const floating: Evidence[] = [];
+      const pinned: Evidence[] = [];
+      for (const s of pick(model, p)) {
+        if (!s.image) continue; // built locally
+        const tag = imageTag(s.image.value);
+        const e = {file: s.image.file, line: s.image.line, key: `${s.name}.image`};
+        if (tag === 'latest' || tag === '') floating.push({...e, detail: `${s.image.value}: ${s.image.value.split('/').at(-1)!.includes(':') ? 'the latest tag moves' : 'no tag means latest'}, so a restart can change the version`});
+        else pinned.push({...e, detail: `${s.image.value}: ${tag === undefined ? 'pinned by digest' : `tag ${tag}`}`});
+      }
+      if (floating.length > 0) return result('fail', `${floating.length} images float on latest`, floating);
+      return result('pass', `${pinned.length} images pinned`, pinned);
+    }),
+});
+
+export const dockerSocket = defineCheck({
+  id: 'compose.docker-socket',
+  summary: 'Lists services that mount the Docker socket or run privileged (each is root on the host); warns when any does.',
+  params: z.strictObject({...Pick}),
+  run: (ctx, p) =>
+    withCompose(ctx, (model) => {
+      const found: Evidence[] = [];
+      for (const s of pick(model, p)) {
+        for (const v of s.volumes) {
+          if (v.source && /(^|\/)docker\.sock$/.test(v.source)) {
+            found.push({file: v.file, line: v.line, key: `${s.name}.volumes`, detail: `service ${s.name} mounts ${v.source}: it can start containers as root on the host${profiled(s)}`});
+          }
+        }
+        if (s.privileged?.value) found.push({file: s.privileged.file, line: s.privileged.line, key: `${s.name}.privileged`, detail: `service ${s.name} runs privileged${profiled(s)}`});
+      }
+      if (found.length > 0) return result('warn', `${found.length} services hold root-equivalent access to the host`, found);
+      return result('pass', 'no service mounts the Docker socket or runs privileged');
+    }),
+});
+
+export const resourceLimits = defineCheck({
+  id: 'compose.resource-limits',
+  summary: 'Selected services set a memory and a CPU limit (mem_limit/cpus or deploy.resources.limits).',
+  params: z.strictObject({...Pick}),
+  run: (ctx, p) =>
+    withCompose(ctx, (model) => {
+      const missing: Evidence[] = [];
+      const ok: Evidence[] = [];
+      for (const s of pick(model, p)) {
+        const lacks = [s.memLimit ? undefined : 'memory', s.cpus ? undefined : 'CPU'].filter(Boolean);
+        if (lacks.length > 0) missing.push({file: s.file, line: s.line, key: s.name, detail: `service ${s.name} has no ${lacks.join(' or ')} limit`});
+        else ok.push({file: s.memLimit!.file, line: s.memLimit!.line, key: s.name, detail: `memory ${s.memLimit!.value}, cpus ${s.cpus!.value}`});
+      }
+      if (missing.length > 0) return result('fail', `${missing.length} services run without limits`, missing);
+      return result('pass', `${ok.length} services have memory and CPU limits`, ok);
+    }),
+});
+
+export const envSet = defineCheck({
+  id: 'compose.env',
+  summary: "Each selected service's environment sets the keys, optionally matching a pattern.",
+  params: z.strictObject({
+    ...Pick,
+    keys: z.array(EnvKey).min(1),
+    pattern: z.string().optional(),
+    expect: z.string().default('set'),
+  }),
+  run: (ctx, p) =>
+    withCompose(ctx, (model) => {
+      const re = p.pattern === undefined ? undefined : new RegExp(p.pattern);
+      const services = pick(model, p);
+      if (services.length === 0) return result('skip', 'none of the selected services is defined');
+      const bad: Evidence[] = [];
+      const good: Evidence[] = [];
+      for (const s of services) {
+        for (const key of p.keys) {
+          const v = s.environment.get(key);
+          const value = v?.value;
+          const ok = value !== undefined && value !== '' && (!re || re.test(value));
+          const e = {file: v?.file ?? s.file, line: v?.line ?? s.line, key: `${s.name}.${key}`};
+          if (ok) good.push({...e, detail: `${key}=${value}`});
+          else bad.push({...e, detail: value === undefined || value === '' ? `service ${s.name} does not set ${key}` : `${key}=${value} is not ${p.expect}`});
+        }
+      }
+      if (bad.length > 0) return result('fail', `${bad.length} settings missing or not ${p.expect}`, bad);
+      return result('pass', `${good.length} settings are ${p.expect}`, good);
+    }),
+});
+
+export const noLiteral = defineCheck({
+  id: 'compose.no-literal',
+  summary: 'Credentials are drawn from .env (${VAR}) instead of being written into the Compose file.',
+  params: z.strictObject({
+    ...Pick,
+    keys: z.array(EnvKey).min(1),
+    /** `warn` for copies that are a hygiene problem rather than an exposure. */
+    level: z.enum(['fail', 'warn']).default('fail'),
+  }),
+  run: (ctx, p) =>
+    withCompose(ctx, (model) => {
+      const literal: Evidence[] = [];
+      let seen = 0;
+      for (const s of pick(model, p)) {
+        for (const key of p.keys) {
+          const v = s.environment.get(key);
+          if (!v || v.envFile) continue;
+          seen++;
+          if (v.literal && v.value !== '') {
+            literal.push({file: v.file, line: v.line, key: `${s.name}.${key}`, detail: `service ${s.name} has ${key} written in ${v.file} (${redact(v.value)}); editing .env will not change it`});
+          }
+        }
+      }
+      if (literal.length > 0) return result(p.level, `${literal.length} credentials are written into the Compose file`, literal);
+      return result('pass', seen > 0 ? `${seen} settings all come from the environment` : 'none of these keys is set in the Compose file');
+    }),
+});

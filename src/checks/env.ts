@@ -1,0 +1,59 @@
+import {z} from 'zod';
+import {redact} from '../engine/redact.js';
+import {defineCheck, result, type Evidence} from '../engine/types.js';
+import {collect, EnvKey, evidenceOf} from './values.js';
+
+export const present = defineCheck({
+  id: 'env.present',
+  summary: 'A .env file exists and every line of it is KEY=value; duplicate keys are reported.',
+  params: z.strictObject({
+    /** Relative path of the file (default: the pack's first env file). */
+    file: z.string().min(1).optional(),
+  }),
+  async run(ctx, p) {
+    const file = p.file ?? ctx.pack.files.env[0] ?? '.env';
+    const env = await ctx.envFile(file);
+    if (!env) return result('fail', `${file} does not exist`, [{file, detail: 'missing'}]);
+    const dupes: Evidence[] = [...env.duplicates].map(([key, lines]) => ({file, line: lines.at(-1), key, detail: `defined ${lines.length} times (lines ${lines.join(', ')}); the last wins`}));
+    if (dupes.length > 0) return result('warn', `${file} defines ${dupes.length} keys more than once`, dupes);
+    return result('pass', `${file} has ${env.entries.size} keys`, [{file, detail: `${env.entries.size} keys`}]);
+  },
+});
+
+export const value = defineCheck({
+  id: 'env.value',
+  summary: 'A setting (from .env, Compose environment or Helm values) is set and has the expected form.',
+  params: z.strictObject({
+    keys: z.array(EnvKey).default([]),
+    helm: z.array(z.string().min(1)).default([]),
+    services: z.array(z.string()).optional(),
+    required: z.boolean().default(true),
+    /** A regular expression the value must match. */
+    pattern: z.string().optional(),
+    /** A regular expression the value must not match (e.g. example domains). */
+    reject: z.string().optional(),
+    /** Words for the rule, used in messages: "a real email address". */
+    expect: z.string().default('the expected form'),
+    /** Secrets are shown only as a redaction; other values (hosts, emails) are shown. */
+    secret: z.boolean().default(false),
+  }),
+  async run(ctx, p) {
+    const pattern = p.pattern === undefined ? undefined : new RegExp(p.pattern);
+    const reject = p.reject === undefined ? undefined : new RegExp(p.reject, 'i');
+    const {occurrences, notes} = await collect(ctx, {keys: p.keys, urls: [], helm: p.helm, services: p.services});
+    const names = [...p.keys, ...p.helm].join(', ');
+    if (occurrences.length === 0) {
+      return p.required ? result('fail', `${names} is not set anywhere`, notes) : result('skip', `${names} is not set`, notes);
+    }
+    const show = (v: string | undefined) => (p.secret ? redact(v) : v === undefined ? 'not set' : v === '' ? 'empty' : JSON.stringify(v));
+    const bad: Evidence[] = [];
+    const good: Evidence[] = [];
+    for (const o of occurrences) {
+      const v = o.value ?? '';
+      const ok = v !== '' && (!pattern || pattern.test(v)) && !(reject && reject.test(v));
+      (ok ? good : bad).push(evidenceOf(o, ok ? show(o.value) : `${show(o.value)} is not ${p.expect}`));
+    }
+    if (bad.length > 0) return result('fail', `${names}: ${bad.length} of ${occurrences.length} copies are not ${p.expect}`, [...bad, ...notes]);
+    return result('pass', `${names} is ${p.expect}`, [...good, ...notes]);
+  },
+});

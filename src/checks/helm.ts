@@ -1,0 +1,201 @@
+import {z} from 'zod';
+import type {Context} from '../engine/context.js';
+import {redact} from '../engine/redact.js';
+import {defineCheck, result, type CheckResult, type Evidence} from '../engine/types.js';
+import type {HelmValues} from '../sources/helm.js';
+import {formatPath, type PathKey} from '../sources/yamlDoc.js';
+import {parseValuePath} from '../sources/valuePath.js';
+
+const ValuesPath = z.string().min(1).refine((s) => {
+  try {
+    parseValuePath(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'a values path such as the0Api.env.JWT_SECRET or ingress.annotations["a.b/c"]');
+
+async function withHelm(ctx: Context, fn: (h: HelmValues) => CheckResult): Promise<CheckResult> {
+  const h = await ctx.helm();
+  if (!h) return result('skip', 'no Helm values file in this deployment');
+  return fn(h);
+}
+
+function place(v: {file?: string; line?: number; chartDefault: boolean}, key: string): Pick<Evidence, 'file' | 'line' | 'key'> & {from: string} {
+  return {file: v.file, line: v.line, key, from: v.chartDefault ? 'chart default' : `${v.file}`};
+}
+
+const Scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+export const value = defineCheck({
+  id: 'helm.value',
+  summary: 'A values path equals, differs from, or is one of given values; or is non-empty.',
+  params: z
+    .strictObject({
+      path: ValuesPath,
+      equals: Scalar.optional(),
+      notEquals: Scalar.optional(),
+      oneOf: z.array(Scalar).min(1).optional(),
+      nonEmpty: z.boolean().optional(),
+      /** What to conclude when no file (and no chart default) sets the path. */
+      ifUnset: z.enum(['fail', 'pass', 'skip']).default('fail'),
+      expect: z.string().optional(),
+    })
+    .refine((p) => p.equals !== undefined || p.notEquals !== undefined || p.oneOf !== undefined || p.nonEmpty !== undefined, {
+      message: 'give one of equals, notEquals, oneOf or nonEmpty',
+    }),
+  run: (ctx, p) =>
+    withHelm(ctx, (h) => {
+      const v = h.get(p.path);
+      if (v === undefined) return result(p.ifUnset, `${p.path} is not set in any values file`);
+      const at = place(v, p.path);
+      const shown = typeof v.value === 'object' ? JSON.stringify(v.value) : String(v.value);
+      const empty = v.value === null || v.value === '' || (Array.isArray(v.value) && v.value.length === 0) || (typeof v.value === 'object' && v.value !== null && Object.keys(v.value).length === 0);
+      const same = (a: unknown) => String(a) === String(v.value);
+      const ok =
+        (p.equals === undefined || same(p.equals)) &&
+        (p.notEquals === undefined || !same(p.notEquals)) &&
+        (p.oneOf === undefined || p.oneOf.some(same)) &&
+        (p.nonEmpty === undefined || p.nonEmpty === !empty);
+      const expect = p.expect ?? (p.equals !== undefined ? `${String(p.equals)}` : p.oneOf ? `one of ${p.oneOf.join(', ')}` : p.nonEmpty ? 'non-empty' : `not ${String(p.notEquals)}`);
+      const e: Evidence = {file: at.file, line: at.line, key: at.key, detail: `${p.path} = ${shown} (${at.from})`};
+      return ok ? result('pass', `${p.path} is ${expect}`, [e]) : result('fail', `${p.path} is ${shown}, expected ${expect}`, [e]);
+    }),
+});
+
+const SECRETISH = '(password|passwd|secret|token|accesskey|secretkey|apikey|api_key|privatekey|private_key|credentials)$';
+
+export const noPlaintextSecrets = defineCheck({
+  id: 'helm.no-plaintext-secrets',
+  summary: 'No values file writes a credential as a literal; credentials come from an existing Secret or secretKeyRef.',
+  params: z.strictObject({
+    /** Key names (last path step) that hold credentials; case-insensitive regular expression. */
+    pattern: z.string().default(SECRETISH),
+    /** A path that, when non-empty, makes the chart read its own credentials from that Secret. */
+    externalWhen: ValuesPath.optional(),
+    /** Paths the chart moves into its own Secret (ignored once externalWhen is set). */
+    chartManaged: z.array(ValuesPath).default([]),
+  }),
+  run: (ctx, p) =>
+    withHelm(ctx, (h) => {
+      const re = new RegExp(p.pattern, 'i');
+      const external = p.externalWhen ? h.get(p.externalWhen) : undefined;
+      const externalName = external && typeof external.value === 'string' && external.value !== '' ? external.value : undefined;
+      const managed = new Set(p.chartManaged.map((x) => JSON.stringify(parseValuePath(x))));
+      const literal: Evidence[] = [];
+      for (const leaf of h.leaves()) {
+        const last = leaf.path.at(-1);
+        const name = typeof last === 'number' ? undefined : String(last);
+        if (!name || !re.test(name)) continue;
+        if (typeof leaf.value !== 'string' || leaf.value === '' || /^\$\{.+\}$/.test(leaf.value)) continue;
+        if (externalName && managed.has(JSON.stringify(leaf.path))) continue;
+        if (isSecretNameField(leaf.path)) continue;
+        literal.push({file: leaf.file, line: leaf.line, key: formatPath(leaf.path), detail: `literal credential (${redact(leaf.value)})`});
+      }
+      const notes: Evidence[] = externalName ? [{file: external!.file, line: external!.line, key: p.externalWhen, detail: `chart credentials come from Secret "${externalName}"`}] : [];
+      if (literal.length > 0) return result('fail', `${literal.length} credentials are written as plaintext in values files`, [...literal, ...notes]);
+      return result('pass', externalName ? `credentials come from Secret ${externalName}` : 'no literal credentials in the values files', notes);
+    }),
+});
+
+/** `existingSecret`, `secretName`, `secretKeyRef.name` name a Secret; they are not secrets. */
+function isSecretNameField(path: PathKey[]): boolean {
+  const last = String(path.at(-1));
+  return /^(existingSecret|secretName|.*SecretName|name|key)$/i.test(last) || path.includes('secretKeyRef');
+}
+
+export const envSecretRef = defineCheck({
+  id: 'helm.env-secret-ref',
+  summary: 'An environment variable reaches the pod through valueFrom.secretKeyRef in an extraEnv list, not as a literal in an env map.',
+  params: z.strictObject({
+    name: z.string().min(1),
+    /** The list of env entries, e.g. the0Api.extraEnv. */
+    list: ValuesPath,
+    /** The env map that must not carry a literal copy, e.g. the0Api.env. */
+    map: ValuesPath.optional(),
+    secretName: z.string().optional(),
+    secretKey: z.string().optional(),
+  }),
+  run: (ctx, p) =>
+    withHelm(ctx, (h) => {
+      const evidence: Evidence[] = [];
+      if (p.map) {
+        const lit = h.get(`${p.map}.${p.name}`);
+        if (lit && lit.value !== '' && lit.value !== null) {
+          return result('fail', `${p.name} is written as a literal in ${p.map}`, [
+            {file: lit.file, line: lit.line, key: `${p.map}.${p.name}`, detail: `plaintext (${redact(String(lit.value))}); move it to a Secret`},
+          ]);
+        }
+      }
+      const list = h.get(p.list);
+      const entries = Array.isArray(list?.value) ? (list!.value as unknown[]) : [];
+      const i = entries.findIndex((e) => typeof e === 'object' && e !== null && (e as {name?: unknown}).name === p.name);
+      if (i < 0) return result('fail', `${p.name} is not delivered through ${p.list}`, list ? [{file: list.file, line: list.line, key: p.list, detail: `${entries.length} entries, none named ${p.name}`}] : []);
+      const entry = entries[i] as {value?: unknown; valueFrom?: {secretKeyRef?: {name?: string; key?: string}}};
+      const ref = entry.valueFrom?.secretKeyRef;
+      const at = {file: list!.file, line: list!.line, key: `${p.list}[${i}]`};
+      if (!ref) return result('fail', `${p.name} in ${p.list} is not a secretKeyRef`, [{...at, detail: entry.value !== undefined ? `literal value (${redact(String(entry.value))})` : 'no valueFrom.secretKeyRef'}]);
+      evidence.push({...at, detail: `from Secret ${ref.name ?? '?'} key ${ref.key ?? '?'}`});
+      if ((p.secretName && ref.name !== p.secretName) || (p.secretKey && ref.key !== p.secretKey)) {
+        return result('warn', `${p.name} comes from Secret ${ref.name}/${ref.key}, expected ${p.secretName ?? ref.name}/${p.secretKey ?? ref.key}`, evidence);
+      }
+      return result('pass', `${p.name} comes from a Secret`, evidence);
+    }),
+});
+
+const PLACEHOLDER_HOST = '(^|\\.)(example\\.(com|org|net)|local|localhost|test|invalid|chart-example\\.local)$';
+
+export const ingressHosts = defineCheck({
+  id: 'helm.ingress-hosts',
+  summary: 'Ingress hosts in values are real names, not example.com / .local placeholders.',
+  params: z.strictObject({
+    path: ValuesPath.default('ingress.hosts'),
+    reject: z.string().default(PLACEHOLDER_HOST),
+  }),
+  run: (ctx, p) =>
+    withHelm(ctx, (h) => {
+      const v = h.get(p.path);
+      const hosts = Array.isArray(v?.value) ? (v!.value as unknown[]) : [];
+      if (!v || hosts.length === 0) return result('fail', `${p.path} lists no hosts`, v ? [{file: v.file, line: v.line, key: p.path, detail: 'empty'}] : []);
+      const re = new RegExp(p.reject, 'i');
+      const bad: Evidence[] = [];
+      const good: Evidence[] = [];
+      hosts.forEach((entry, n) => {
+        const host = typeof entry === 'string' ? entry : String((entry as {host?: unknown})?.host ?? '');
+        const at = h.get([...parseValuePath(p.path), n]);
+        const e = {file: v.file, line: at?.line ?? v.line, key: `${p.path}[${n}]`};
+        if (host === '' || re.test(host)) bad.push({...e, detail: `${host || '(empty)'} is a placeholder${v.chartDefault ? ' (chart default)' : ''}`});
+        else good.push({...e, detail: host});
+      });
+      if (bad.length > 0) return result('fail', `${bad.length} ingress hosts are placeholders`, bad);
+      return result('pass', `${good.length} ingress hosts set`, good);
+    }),
+});
+
+export const imagePinned = defineCheck({
+  id: 'helm.image-pinned',
+  summary: 'Image tags in values (maps with repository + tag, or image strings) name a version, not latest or empty.',
+  params: z.strictObject({
+    /** An empty tag is fine when the chart falls back to its appVersion. */
+    allowEmpty: z.boolean().default(false),
+  }),
+  run: (ctx, p) =>
+    withHelm(ctx, (h) => {
+      const floating: Evidence[] = [];
+      const pinned: Evidence[] = [];
+      for (const leaf of h.leaves()) {
+        const last = leaf.path.at(-1);
+        const parent = leaf.path.at(-2);
+        const isTag = last === 'tag' && (parent === 'image' || String(parent).toLowerCase().endsWith('image'));
+        const isImageString = typeof leaf.value === 'string' && String(last).toLowerCase() === 'image' && leaf.value.includes('/');
+        if (!isTag && !isImageString) continue;
+        const tag = isTag ? String(leaf.value ?? '') : (leaf.value as string).includes('@') ? 'digest' : (leaf.value as string).split('/').at(-1)!.split(':')[1] ?? 'latest';
+        const e = {file: leaf.file, line: leaf.line, key: formatPath(leaf.path)};
+        if (tag === 'latest' || (tag === '' && !p.allowEmpty)) floating.push({...e, detail: tag === '' ? 'empty tag' : 'latest moves with every release'});
+        else pinned.push({...e, detail: tag === '' ? 'empty: the chart appVersion applies' : `tag ${tag}`});
+      }
+      if (floating.length > 0) return result('fail', `${floating.length} images are not pinned`, floating);
+      if (pinned.length === 0) return result('skip', 'no image tags in the values files');
+      return result('pass', `${pinned.length} images pinned`, pinned);
+    }),
+});

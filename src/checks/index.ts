@@ -1,0 +1,23 @@
+import type {CheckDef} from '../engine/types.js';
+import * as compose from './compose.js';
+import * as env from './env.js';
+import * as git from './git.js';
+import * as helm from './helm.js';
+import * as k8s from './k8s.js';
+import * as secrets from './secrets.js';
+
+/** Every check, by id. Adding a check: write it in its family's file; it is picked up here. */
+export const FAMILIES = {env, secrets, compose, helm, k8s, git} as const;
+
+function build(): Map<string, CheckDef> {
+  const map = new Map<string, CheckDef>();
+  for (const family of Object.values(FAMILIES)) {
+    for (const def of Object.values(family) as CheckDef[]) {
+      if (map.has(def.id)) throw new Error(`two checks share the id ${def.id}`);
+      map.set(def.id, def);
+    }
+  }
+  return map;
+}
+
+export const CHECKS: ReadonlyMap<string, CheckDef> = build();

@@ -1,0 +1,111 @@
+import {readFile} from 'node:fs/promises';
+import {z} from 'zod';
+import type {CheckDef} from '../engine/types.js';
+import {SourceError, errorMessage} from '../sources/errors.js';
+import {formatPath, parseYaml, positionOf, type PathKey, type YamlFile} from '../sources/yamlDoc.js';
+import {PackSchema, type Pack} from './schema.js';
+
+export interface PackProblem {
+  file: string;
+  line: number;
+  col: number;
+  /** Where inside the document, e.g. `sections[1].items[0].verify[0].with.keys`. */
+  path: string;
+  message: string;
+}
+
+/** A pack that cannot be used, with every problem found (up to a limit) and where it is. */
+export class PackLoadError extends Error {
+  constructor(readonly problems: PackProblem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'PackLoadError';
+  }
+}
+
+export function formatProblem(p: PackProblem): string {
+  return `${p.file}:${p.line}:${p.col}: ${p.path}: ${p.message}`;
+}
+
+export interface LoadedPack {
+  pack: Pack;
+  file: string;
+}
+
+const MAX_PROBLEMS = 25;
+
+export async function loadPackFile(file: string, checks: ReadonlyMap<string, CheckDef>): Promise<LoadedPack> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new PackLoadError([{file, line: 1, col: 1, path: '(file)', message: `cannot read pack: ${errorMessage(err)}`}]);
+  }
+  return {pack: parsePack(text, file, checks), file};
+}
+
+/** Parses and validates a pack: YAML syntax, then the schema, then each check's own params. */
+export function parsePack(text: string, file: string, checks: ReadonlyMap<string, CheckDef>): Pack {
+  let y: YamlFile;
+  try {
+    y = parseYaml(text, file);
+  } catch (err) {
+    if (err instanceof SourceError) {
+      throw new PackLoadError([{file, line: err.line ?? 1, col: err.col ?? 1, path: '(syntax)', message: err.message}]);
+    }
+    throw err;
+  }
+  if (y.data === null || typeof y.data !== 'object' || Array.isArray(y.data)) {
+    throw new PackLoadError([{file, line: 1, col: 1, path: '(top level)', message: 'a pack is a mapping with id, title, sections, ...'}]);
+  }
+  const parsed = PackSchema.safeParse(y.data);
+  if (!parsed.success) throw new PackLoadError(issuesToProblems(y, parsed.error.issues, []));
+
+  const problems: PackProblem[] = [];
+  parsed.data.sections.forEach((section, s) =>
+    section.items.forEach((item, i) =>
+      item.verify?.forEach((step, v) => {
+        const at: PathKey[] = ['sections', s, 'items', i, 'verify', v];
+        const def = checks.get(step.check);
+        if (!def) {
+          problems.push(problemAt(y, [...at, 'check'], `unknown check "${step.check}"${suggest(step.check, checks)}`));
+          return;
+        }
+        const params = def.params.safeParse(step.with);
+        if (params.success) step.with = params.data as Record<string, unknown>;
+        else problems.push(...issuesToProblems(y, params.error.issues, [...at, 'with'], `${step.check}: `));
+      }),
+    ),
+  );
+  if (problems.length > 0) throw new PackLoadError(problems.slice(0, MAX_PROBLEMS));
+  return parsed.data;
+}
+
+function issuesToProblems(y: YamlFile, issues: readonly z.core.$ZodIssue[], prefix: PathKey[], label = ''): PackProblem[] {
+  const out: PackProblem[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...(issue.path as PathKey[])];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push(problemAt(y, [...path, key], `${label}unknown key "${key}"`, true));
+    } else {
+      out.push(problemAt(y, path, label + describe(issue)));
+    }
+    if (out.length >= MAX_PROBLEMS) break;
+  }
+  return out.slice(0, MAX_PROBLEMS);
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) return `required: ${issue.message}`;
+  return issue.message;
+}
+
+function problemAt(y: YamlFile, path: PathKey[], message: string, preferKey = false): PackProblem {
+  const pos = positionOf(y, path, preferKey);
+  return {file: y.file, line: pos.line, col: pos.col, path: formatPath(path), message};
+}
+
+function suggest(id: string, checks: ReadonlyMap<string, CheckDef>): string {
+  const family = id.split('.')[0];
+  const near = [...checks.keys()].filter((k) => k.split('.')[0] === family);
+  return near.length > 0 ? ` (${family} has: ${near.join(', ')})` : ` (families: ${[...new Set([...checks.keys()].map((k) => k.split('.')[0]))].join(', ')})`;
+}

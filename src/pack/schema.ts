@@ -1,0 +1,189 @@
+import {z} from 'zod';
+import {SEVERITIES} from '../engine/types.js';
+
+/** Lower-case words joined by `-`: stable ids that survive in progress files and exports. */
+const Slug = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'use lower-case letters, digits and single dashes');
+const Text = z.string().trim().min(1, 'must not be empty');
+const Glob = z.string().min(1).refine((g) => !g.startsWith('/') && !g.split('/').includes('..'), {
+  message: 'must be a path relative to the deployment, without ..',
+});
+
+/** An input's value, or several accepted values: `when: {mode: kubernetes}`. */
+const Condition = z.record(z.string(), z.union([z.string(), z.array(z.string()).min(1)]));
+
+export const VerifyStepSchema = z.strictObject({
+  check: z.string().regex(/^[a-z0-9]+\.[a-z0-9-]+$/, 'a check id looks like family.name'),
+  with: z.record(z.string(), z.unknown()).default({}),
+  /** Milliseconds; overrides the check's own bound. */
+  timeout: z.number().int().min(1).max(600_000).optional(),
+  /** Run this step only when the inputs match (e.g. `{mode: kubernetes}`). */
+  when: Condition.optional(),
+});
+
+/** The secrets and configs a generator can make; the generators themselves live in src/generators. */
+export const GENERATORS = [
+  'hex32',
+  'base64url',
+  'password',
+  'jwt-hs256',
+  'rsa-jwt-keypair',
+  'x25519-keypair',
+  'ed25519-keypair',
+  'zitadel-masterkey',
+  'template',
+] as const;
+
+export const GenerateSchema = z.strictObject({
+  generator: z.enum(GENERATORS),
+  /** Where the value goes, e.g. `.env:JWT_SECRET` or `compose:the0-api.environment.JWT_SECRET`. */
+  into: z.array(z.string().min(1)).min(1).optional(),
+  /** A file under templates/ for the `template` generator. */
+  template: z.string().min(1).optional(),
+  note: z.string().optional(),
+});
+
+export const ConfirmSchema = z.union([
+  Text,
+  z.strictObject({
+    question: Text,
+    /** Ask for a date (e.g. of the last restore drill) and keep it with the answer. */
+    askDate: z.boolean().optional(),
+  }),
+]);
+
+export const ItemSchema = z
+  .strictObject({
+    id: Slug,
+    title: Text,
+    why: Text,
+    how: Text,
+    severity: z.enum(SEVERITIES),
+    source: z.strictObject({
+      system: Text,
+      section: Text,
+      url: z.url().optional(),
+    }),
+    when: Condition.optional(),
+    verify: z.array(VerifyStepSchema).min(1).optional(),
+    generate: GenerateSchema.optional(),
+    confirm: ConfirmSchema.optional(),
+  })
+  .refine((i) => i.verify !== undefined || i.confirm !== undefined || i.generate !== undefined, {
+    message: 'an item needs at least one of verify, generate or confirm',
+  });
+
+export const SectionSchema = z.strictObject({
+  id: Slug,
+  title: Text,
+  items: z.array(ItemSchema).min(1),
+});
+
+export const InputSchema = z.strictObject({
+  id: Slug,
+  question: Text,
+  choices: z
+    .array(z.strictObject({value: Slug, label: Text}))
+    .min(2)
+    .refine((c) => new Set(c.map((x) => x.value)).size === c.length, {message: 'choice values must be unique'}),
+  default: Slug.optional(),
+  /** The first rule whose files exist gives the value when the user did not. */
+  infer: z.array(z.strictObject({value: Slug, files: z.array(Glob).min(1)})).default([]),
+});
+
+const DetectRule = z.strictObject({
+  file: Glob,
+  /** A regular expression the file's text must match. */
+  contains: z
+    .string()
+    .min(1)
+    .refine((re) => {
+      try {
+        new RegExp(re, 'm');
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be a valid regular expression')
+    .optional(),
+});
+
+export const FilesSchema = z.strictObject({
+  env: z.array(Glob).default(['.env']),
+  /** Candidate base Compose files: the first that exists is used (the Compose spec's order). */
+  compose: z.array(Glob).default(['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml']),
+  /** Override files merged over the base, in order, when they exist. */
+  composeOverrides: z
+    .array(Glob)
+    .default(['compose.override.yaml', 'compose.override.yml', 'docker-compose.override.yaml', 'docker-compose.override.yml']),
+  /** Helm values files, lowest precedence first (as `helm -f a -f b`). */
+  helmValues: z.array(Glob).default([]),
+  /** The chart's own defaults for paths the checks read: they apply when no values file sets them. */
+  chartDefaults: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  /** Rendered Kubernetes manifests (`helm template` output, kustomize output, plain YAML). */
+  manifests: z.array(Glob).default([]),
+});
+
+export const PackSchema = z
+  .strictObject({
+    schema: z.literal(1, {message: 'schema must be 1'}),
+    id: Slug,
+    title: Text,
+    version: z.string().regex(/^\d+\.\d+\.\d+$/, 'use a version like 1.0.0'),
+    description: Text,
+    detect: z.array(DetectRule).default([]),
+    files: FilesSchema.default(FilesSchema.parse({})),
+    inputs: z.array(InputSchema).default([]),
+    sections: z.array(SectionSchema).min(1),
+  })
+  .superRefine((pack, ctx) => {
+    const seen = new Map<string, string>();
+    pack.sections.forEach((section, s) => {
+      section.items.forEach((item, i) => {
+        const before = seen.get(item.id);
+        if (before) {
+          ctx.addIssue({code: 'custom', message: `item id "${item.id}" is already used in section ${before}`, path: ['sections', s, 'items', i, 'id']});
+        }
+        seen.set(item.id, section.id);
+        const conditions: [Record<string, string | string[]>, (string | number)[]][] = [[item.when ?? {}, ['sections', s, 'items', i, 'when']]];
+        item.verify?.forEach((step, v) => conditions.push([step.when ?? {}, ['sections', s, 'items', i, 'verify', v, 'when']]));
+        for (const [when, at] of conditions) for (const [inputId, want] of Object.entries(when)) {
+          const input = pack.inputs.find((x) => x.id === inputId);
+          if (!input) {
+            ctx.addIssue({code: 'custom', message: `unknown input "${inputId}" (declare it under inputs)`, path: [...at, inputId]});
+            continue;
+          }
+          for (const v of Array.isArray(want) ? want : [want]) {
+            if (!input.choices.some((c) => c.value === v)) {
+              ctx.addIssue({
+                code: 'custom',
+                message: `"${v}" is not a choice of input ${inputId} (${input.choices.map((c) => c.value).join(', ')})`,
+                path: [...at, inputId],
+              });
+            }
+          }
+        }
+      });
+    });
+    const sectionIds = pack.sections.map((x) => x.id);
+    sectionIds.forEach((id, s) => {
+      if (sectionIds.indexOf(id) !== s) ctx.addIssue({code: 'custom', message: `section id "${id}" is used twice`, path: ['sections', s, 'id']});
+    });
+    pack.inputs.forEach((input, n) => {
+      const values = input.choices.map((c) => c.value);
+      if (input.default && !values.includes(input.default)) {
+        ctx.addIssue({code: 'custom', message: `default "${input.default}" is not one of the choices`, path: ['inputs', n, 'default']});
+      }
+      input.infer.forEach((rule, r) => {
+        if (!values.includes(rule.value)) {
+          ctx.addIssue({code: 'custom', message: `"${rule.value}" is not one of the choices`, path: ['inputs', n, 'infer', r, 'value']});
+        }
+      });
+    });
+  });
+
+export type Pack = z.output<typeof PackSchema>;
+export type PackSection = Pack['sections'][number];
+export type PackItem = PackSection['items'][number];
+export type PackInput = Pack['inputs'][number];
+export type PackFiles = Pack['files'];
+export type VerifyStep = z.output<typeof VerifyStepSchema>;

@@ -1,0 +1,43 @@
+import type {ItemStatus} from '../engine/types.js';
+import {where, type Report} from './model.js';
+
+const COLOR: Record<ItemStatus, string> = {pass: '32', fail: '31', warn: '33', error: '35', skip: '90', manual: '36'};
+
+export interface TextOptions {
+  color: boolean;
+  /** Show evidence for passing items too. */
+  verbose?: boolean;
+}
+
+/** A readable table: status words always present, colour only as an extra. */
+export function toText(r: Report, o: TextOptions): string {
+  const paint = (s: ItemStatus, text: string) => (o.color ? `\u001b[${COLOR[s]}m${text}\u001b[0m` : text);
+  const bold = (t: string) => (o.color ? `\u001b[1m${t}\u001b[0m` : t);
+  const lines: string[] = [];
+  const inputs = Object.entries(r.inputs).map(([k, v]) => `${k}=${v}`).join(' ');
+  lines.push(bold(`${r.pack.title} (pack ${r.pack.id} ${r.pack.version})`));
+  lines.push(`${r.dir}${inputs ? `  [${inputs}]` : ''}`);
+  let section = '';
+  for (const i of r.items) {
+    if (i.section !== section) {
+      section = i.section;
+      lines.push('', bold(i.sectionTitle));
+    }
+    const status = paint(i.status, i.status.toUpperCase().padEnd(6));
+    lines.push(`  ${status} ${i.severity.padEnd(8)} ${i.title}`);
+    const quiet = i.status === 'pass' || i.status === 'skip';
+    if (quiet && !o.verbose) continue;
+    lines.push(`         ${i.id}: ${i.message}`);
+    for (const e of i.evidence.slice(0, 8)) {
+      const at = where(e);
+      lines.push(`           ${at ? `${at} ` : ''}${e.key && !e.detail.includes(e.key) ? `${e.key}: ` : ''}${e.detail}`);
+    }
+    if (i.evidence.length > 8) lines.push(`           … ${i.evidence.length - 8} more`);
+  }
+  const s = r.summary;
+  lines.push(
+    '',
+    `${s.pass} pass, ${s.fail} fail, ${s.warn} warn, ${s.error} error, ${s.manual} to confirm, ${s.skip} skipped (${r.items.length} items)`,
+  );
+  return `${lines.join('\n')}\n`;
+}

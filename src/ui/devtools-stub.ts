@@ -1,0 +1,2 @@
+// Ink imports react-devtools-core in development builds only; the bundle never needs it.
+export default {initialize() {}, connectToDevTools() {}};

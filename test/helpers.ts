@@ -1,0 +1,110 @@
+// Shared test helpers: real temp directories, real git, real files. Nothing here fakes a result.
+import {execFileSync, spawn} from 'node:child_process';
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {dirname, join, resolve} from 'node:path';
+import {after} from 'node:test';
+import {CHECKS} from '../src/checks/index.js';
+import {Context} from '../src/engine/context.js';
+import {runStep} from '../src/engine/run.js';
+import type {CheckResult} from '../src/engine/types.js';
+import {PackSchema, type Pack} from '../src/pack/schema.js';
+
+export const REPO = resolve(import.meta.dirname, '..');
+export const CLI = join(REPO, 'dist', 'cli.mjs');
+
+const made: string[] = [];
+after(() => {
+  for (const d of made) rmSync(d, {recursive: true, force: true});
+});
+
+/** A fresh directory under the system temp dir, removed when the test file ends. */
+export function tempDir(prefix = 'shipshape-test-'): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+
+/** Writes files (relative path -> text) under dir, creating folders. */
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [rel, text] of Object.entries(files)) {
+    const p = join(dir, rel);
+    mkdirSync(dirname(p), {recursive: true});
+    writeFileSync(p, text);
+  }
+}
+
+/** Runs git in dir with a fixed identity and no global config. */
+export function git(dir: string, ...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd: dir,
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH,
+      HOME: dir,
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_AUTHOR_NAME: 'Test',
+      GIT_AUTHOR_EMAIL: 'test@example.invalid',
+      GIT_COMMITTER_NAME: 'Test',
+      GIT_COMMITTER_EMAIL: 'test@example.invalid',
+    },
+  });
+}
+
+export function gitInit(dir: string): void {
+  git(dir, 'init', '-q', '-b', 'main');
+}
+
+/** A minimal pack around the given `files` settings, for building a Context. */
+export function testPack(files: Record<string, unknown> = {}, inputs: unknown[] = []): Pack {
+  return PackSchema.parse({
+    schema: 1,
+    id: 'test',
+    title: 'Test pack',
+    version: '1.0.0',
+    description: 'test',
+    files,
+    inputs,
+    sections: [{id: 's', title: 'S', items: [{id: 'i', title: 'T', why: 'w', how: 'h', severity: 'low', source: {system: 'x', section: 'y'}, confirm: 'ok?'}]}],
+  });
+}
+
+export function contextFor(dir: string, files: Record<string, unknown> = {}, inputs: Record<string, string> = {}): Context {
+  return new Context(dir, testPack(files), inputs);
+}
+
+/** Runs one registered check against dir, validating params exactly as a pack would. */
+export async function runCheck(id: string, dir: string, params: Record<string, unknown> = {}, files: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<CheckResult> {
+  const def = CHECKS.get(id);
+  if (!def) throw new Error(`no check ${id}`);
+  return runStep(def, contextFor(dir, files), params, timeoutMs);
+}
+
+export interface Spawned {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI as a separate process (build first: npm test does). */
+export function runCli(args: string[], opts: {cwd?: string; env?: Record<string, string>; timeoutMs?: number} = {}): Promise<Spawned> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: opts.cwd ?? REPO,
+      env: {...process.env, NO_COLOR: '1', ...opts.env},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`shipshape ${args.join(' ')} did not finish in ${opts.timeoutMs ?? 30_000} ms\n${stderr}`));
+    }, opts.timeoutMs ?? 30_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({code, stdout, stderr});
+    });
+  });
+}
