@@ -638,3 +638,18 @@ describe('compose: helpers', () => {
     assert.equal(imageTag('app:1.0@sha256:0123abcd'), undefined);
   });
 });
+
+test('an interpolation error never quotes the value it is in (it may be a secret)', async () => {
+  const {tempDir, writeFiles, contextFor} = await import('./helpers.js');
+  const {SourceError} = await import('../src/sources/errors.js');
+  for (const bad of ['Zq8${!hunter2xyz}Kp', 'Zq8${A?x}${A:=hunter2xyz}Kp', 'hunter2xyz${']) {
+    const dir = tempDir();
+    writeFiles(dir, {'compose.yaml': `services:\n  api:\n    image: x:1\n    environment:\n      JWT_SECRET: '${bad}'\n`});
+    await assert.rejects(contextFor(dir).compose(), (err: unknown) => {
+      assert.ok(err instanceof SourceError);
+      assert.equal(err.line, 5);
+      assert.ok(!err.message.toLowerCase().includes('hunter2'), err.message);
+      return true;
+    });
+  }
+});

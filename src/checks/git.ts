@@ -37,7 +37,10 @@ export const ignored = defineCheck({
       const ok: Evidence[] = [];
       for (const path of p.paths) {
         const r = await ctx.run('git', ['check-ignore', '--no-index', '-v', '--', path], {signal});
-        if (r.exitCode === 0) ok.push({file: path, detail: `ignored by ${r.stdout.split('\t')[0] ?? 'a rule'}`});
+        // -v also reports (with exit 0) a matching `!pattern`, which re-includes the path.
+        const rule = r.stdout.split('\t')[0] ?? '';
+        if (r.exitCode === 0 && /^.*:\d+:!/.test(rule)) notIgnored.push({file: path, detail: `re-included by ${rule}`});
+        else if (r.exitCode === 0) ok.push({file: path, detail: `ignored by ${rule || 'a rule'}`});
         else if (r.exitCode === 1) notIgnored.push({file: path, detail: 'no .gitignore rule covers it'});
         else return result('error', `git check-ignore failed: ${r.reason}`);
       }

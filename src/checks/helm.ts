@@ -2,6 +2,7 @@ import {z} from 'zod';
 import type {Context} from '../engine/context.js';
 import {redact} from '../engine/redact.js';
 import {defineCheck, result, type CheckResult, type Evidence} from '../engine/types.js';
+import {imageTag} from '../sources/compose.js';
 import type {HelmValues} from '../sources/helm.js';
 import {formatPath, type PathKey} from '../sources/yamlDoc.js';
 import {parseValuePath} from '../sources/valuePath.js';
@@ -57,7 +58,7 @@ export const value = defineCheck({
         (p.notEquals === undefined || !same(p.notEquals)) &&
         (p.oneOf === undefined || p.oneOf.some(same)) &&
         (p.nonEmpty === undefined || p.nonEmpty === !empty);
-      const expect = p.expect ?? (p.equals !== undefined ? `${String(p.equals)}` : p.oneOf ? `one of ${p.oneOf.join(', ')}` : p.nonEmpty ? 'non-empty' : `not ${String(p.notEquals)}`);
+      const expect = p.expect ?? (p.equals !== undefined ? `${String(p.equals)}` : p.oneOf ? `one of ${p.oneOf.join(', ')}` : p.nonEmpty !== undefined ? (p.nonEmpty ? 'non-empty' : 'empty') : `not ${String(p.notEquals)}`);
       const e: Evidence = {file: at.file, line: at.line, key: at.key, detail: `${p.path} = ${shown} (${at.from})`};
       return ok ? result('pass', `${p.path} is ${expect}`, [e]) : result('fail', `${p.path} is ${shown}, expected ${expect}`, [e]);
     }),
@@ -85,12 +86,15 @@ export const noPlaintextSecrets = defineCheck({
       const literal: Evidence[] = [];
       for (const leaf of h.leaves()) {
         const last = leaf.path.at(-1);
-        const name = typeof last === 'number' ? undefined : String(last);
+        // In env lists (`- name: JWT_SECRET` / `value: ...`) the credential's name is a sibling.
+        const sibling = last === 'value' ? (h.get(leaf.path.slice(0, -1))?.value as {name?: unknown} | undefined)?.name : undefined;
+        const name = typeof sibling === 'string' ? sibling : typeof last === 'number' ? undefined : String(last);
         if (!name || !re.test(name)) continue;
-        if (typeof leaf.value !== 'string' || leaf.value === '' || /^\$\{.+\}$/.test(leaf.value)) continue;
+        const text = typeof leaf.value === 'number' || typeof leaf.value === 'bigint' ? String(leaf.value) : leaf.value;
+        if (typeof text !== 'string' || text === '' || /^\$\{.+\}$/.test(text)) continue;
         if (externalName && managed.has(JSON.stringify(leaf.path))) continue;
         if (isSecretNameField(leaf.path)) continue;
-        literal.push({file: leaf.file, line: leaf.line, key: formatPath(leaf.path), detail: `literal credential (${redact(leaf.value)})`});
+        literal.push({file: leaf.file, line: leaf.line, key: formatPath(leaf.path), detail: `literal credential${sibling ? ` ${name}` : ''} (${redact(text)})`});
       }
       const notes: Evidence[] = externalName ? [{file: external!.file, line: external!.line, key: p.externalWhen, detail: `chart credentials come from Secret "${externalName}"`}] : [];
       if (literal.length > 0) return result('fail', `${literal.length} credentials are written as plaintext in values files`, [...literal, ...notes]);
@@ -133,7 +137,7 @@ export const envSecretRef = defineCheck({
       if (i < 0) return result('fail', `${p.name} is not delivered through ${p.list}`, list ? [{file: list.file, line: list.line, key: p.list, detail: `${entries.length} entries, none named ${p.name}`}] : []);
       const entry = entries[i] as {value?: unknown; valueFrom?: {secretKeyRef?: {name?: string; key?: string}}};
       const ref = entry.valueFrom?.secretKeyRef;
-      const at = {file: list!.file, line: list!.line, key: `${p.list}[${i}]`};
+      const at = {file: list!.file, line: h.get([...parseValuePath(p.list), i])?.line ?? list!.line, key: `${p.list}[${i}]`};
       if (!ref) return result('fail', `${p.name} in ${p.list} is not a secretKeyRef`, [{...at, detail: entry.value !== undefined ? `literal value (${redact(String(entry.value))})` : 'no valueFrom.secretKeyRef'}]);
       evidence.push({...at, detail: `from Secret ${ref.name ?? '?'} key ${ref.key ?? '?'}`});
       if ((p.secretName && ref.name !== p.secretName) || (p.secretKey && ref.key !== p.secretKey)) {
@@ -187,9 +191,9 @@ export const imagePinned = defineCheck({
         const last = leaf.path.at(-1);
         const parent = leaf.path.at(-2);
         const isTag = last === 'tag' && (parent === 'image' || String(parent).toLowerCase().endsWith('image'));
-        const isImageString = typeof leaf.value === 'string' && String(last).toLowerCase() === 'image' && leaf.value.includes('/');
+        const isImageString = typeof leaf.value === 'string' && leaf.value !== '' && String(last).toLowerCase() === 'image';
         if (!isTag && !isImageString) continue;
-        const tag = isTag ? String(leaf.value ?? '') : (leaf.value as string).includes('@') ? 'digest' : (leaf.value as string).split('/').at(-1)!.split(':')[1] ?? 'latest';
+        const tag = isTag ? String(leaf.value ?? '') : (imageTag(leaf.value as string) ?? 'digest');
         const e = {file: leaf.file, line: leaf.line, key: formatPath(leaf.path)};
         if (tag === 'latest' || (tag === '' && !p.allowEmpty)) floating.push({...e, detail: tag === '' ? 'empty tag' : 'latest moves with every release'});
         else pinned.push({...e, detail: tag === '' ? 'empty: the chart appVersion applies' : `tag ${tag}`});

@@ -70,7 +70,7 @@ function expand(text: string, lookup: Lookup, acc: Interpolated): string {
 
 function braced(body: string, lookup: Lookup, acc: Interpolated): string {
   const name = NAME.exec(body)?.[0];
-  if (!name) throw new InterpolationError(`"\${${body}}" is not a valid variable reference`);
+  if (!name) throw new InterpolationError('a "${...}" reference does not start with a variable name');
   acc.refs.push(name);
   const rest = body.slice(name.length);
   const v = lookup(name);
@@ -79,7 +79,7 @@ function braced(body: string, lookup: Lookup, acc: Interpolated): string {
     return v ?? '';
   }
   const op = /^(:?)([-?+])/.exec(rest);
-  if (!op) throw new InterpolationError(`"\${${body}}": unexpected "${rest}" after the variable name`);
+  if (!op) throw new InterpolationError(`"\${${name}...}": unexpected characters after the variable name (use :-, -, :?, ?, :+ or +)`);
   const emptyCounts = op[1] === ':';
   const arg = rest.slice(op[0].length);
   const isSet = v !== undefined && (!emptyCounts || v !== '');
