@@ -17,7 +17,7 @@ const result = await esbuild.build({
   chunkNames: 'chunks/[name]-[hash]',
   jsx: 'automatic',
   define: {'process.env.NODE_ENV': '"production"'},
-  alias: {'react-devtools-core': './src/ui/devtools-stub.ts'},
+  alias: {'react-devtools-core': './src/ui/devtools-stub.ts', 'is-in-ci': './src/ui/is-in-ci-stub.ts'},
   banner: {
     js: "#!/usr/bin/env node\nimport {createRequire as __shipshapeRequire} from 'node:module'; const require = __shipshapeRequire(import.meta.url);",
   },

@@ -4,8 +4,10 @@ import {VERSION} from './version.js';
 const HELP = `shipshape ${VERSION}: walk a self-hosted deployment's production checklist
 
 Usage:
-  shipshape [--dir DIR] [--pack ID|FILE] [--input KEY=VALUE ...]
-      Walk the checklist (currently: print the same report as check).
+  shipshape [--dir DIR] [--pack ID|FILE] [--input KEY=VALUE ...] [--plain]
+      Walk the checklist item by item, answering what only a person can; progress is
+      saved after every answer. --plain asks line by line (also used when stdin or
+      stdout is not a terminal).
   shipshape check [--dir DIR] [--pack ID|FILE] [--format text|json|markdown|sarif|junit]
                   [--fail-on critical|high|medium|low] [--input KEY=VALUE ...] [--verbose]
       Run every check without asking anything. Exit 0: nothing fails at or above
@@ -26,12 +28,13 @@ const OPTIONS = {
   'fail-on': {type: 'string'},
   input: {type: 'string', multiple: true},
   verbose: {type: 'boolean', short: 'v'},
+  plain: {type: 'boolean'},
   reset: {type: 'boolean'},
   help: {type: 'boolean', short: 'h'},
   version: {type: 'boolean'},
 } satisfies ParseArgsConfig['options'];
 
-export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+export async function main(argv: string[], out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<number> {
   let args;
   try {
     args = parseArgs({args: argv, options: OPTIONS, allowPositionals: true, strict: true});
@@ -58,16 +61,16 @@ export async function main(argv: string[], out = process.stdout, err = process.s
   const {UsageError, PackLoadError} = await import('./engine/session.js');
   try {
     switch (command) {
-      case 'check':
-      case 'walk': {
+      case 'walk':
+        return await (await import('./commands/wizard.js')).wizardCommand({dir: v.dir, pack: v.pack, inputs: v.input ?? [], plain: Boolean(v.plain)}, out, err);
+      case 'check': {
         const c = await import('./commands/check.js');
         const code = await c.checkCommand(
           {dir: v.dir, pack: v.pack, format: c.parseFormat(v.format), failOn: c.parseSeverity(v['fail-on']), inputs: v.input ?? [], verbose: v.verbose, color},
           out,
           err,
         );
-        // The walk reports; only `check` turns findings into an exit code for CI.
-        return command === 'check' ? code : 0;
+        return code;
       }
       case 'packs':
         return await (await import('./commands/packs.js')).packsCommand(out);

@@ -145,5 +145,6 @@ export function urlPassword(value: string | undefined): string | undefined {
 }
 
 export function evidenceOf(o: Occurrence, detail: string): Evidence {
-  return {file: o.file, line: o.line, key: o.key, detail: `${o.where}: ${detail}`};
+  // `.env: ...` after `.env:12` says nothing new; other places (a service, a chart default) do.
+  return {file: o.file, line: o.line, key: o.key, detail: o.where === o.file ? detail : `${o.where}: ${detail}`};
 }

@@ -154,10 +154,10 @@ function fromError(id: string, err: unknown): CheckResult {
   return result('error', `${id} could not run: ${errorMessage(err)}`);
 }
 
-type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
+export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
 
 /** At most `n` tasks at once, started in order. */
-function pLimit(n: number): Limiter {
+export function pLimit(n: number): Limiter {
   let active = 0;
   const queue: (() => void)[] = [];
   const next = () => {

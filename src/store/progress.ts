@@ -45,6 +45,8 @@ export const ProgressSchema = z.object({
   inputs: z.record(z.string(), z.string()).default({}),
   answers: z.record(z.string(), AnswerSchema).default({}),
   seen: z.record(z.string(), SeenSchema).default({}),
+  /** Notes a person added to items, apart from any answer. */
+  notes: z.record(z.string(), z.object({text: z.string(), by: z.string(), at: z.string()})).default({}),
   /** Item the person was on when they left. */
   position: z.string().optional(),
   updatedAt: z.string(),
@@ -99,6 +101,7 @@ export class ProgressStore {
       inputs: {},
       answers: {},
       seen: {},
+      notes: {},
       updatedAt: new Date().toISOString(),
     });
     // Validate before conf sees the file: conf throws on bad JSON while constructing.
@@ -154,6 +157,13 @@ export class ProgressStore {
     this.save({...this.data, answers});
   }
 
+  setNote(itemId: string, note: {text: string; by: string; at: string}): void {
+    const notes = {...this.data.notes};
+    if (note.text.trim() === '') delete notes[itemId];
+    else notes[itemId] = note;
+    this.save({...this.data, notes});
+  }
+
   setInputs(inputs: Record<string, string>): void {
     this.save({...this.data, inputs: {...inputs}});
   }
@@ -168,7 +178,7 @@ export class ProgressStore {
 
   reset(): void {
     this.conf.clear();
-    this.data = {...this.data, inputs: {}, answers: {}, seen: {}, position: undefined, updatedAt: new Date().toISOString()};
+    this.data = {...this.data, inputs: {}, answers: {}, seen: {}, notes: {}, position: undefined, updatedAt: new Date().toISOString()};
   }
 }
 
