@@ -338,7 +338,7 @@ export const rsaKey = defineCheck({
   async run(ctx, p) {
     const j = await judgeCopies<Buffer>(ctx, p, p.required, (v) => {
       const r = parseRsaPrivate(v, p.minBits);
-      return r.ok ? ok(r.value, `${r.detail} (${v})`) : bad(`${r.why} (${v})`);
+      return r.ok ? ok(r.value, `${r.detail} (${redact(v)})`) : bad(`${r.why} (${redact(v)})`);
     });
     if (j.early) return j.early;
     const extraBad: Evidence[] = [];

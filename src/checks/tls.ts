@@ -366,7 +366,9 @@ export const pemFile = defineCheck({
         spki = createPublicKey(createPrivateKey(k.text)).export({type: 'spki', format: 'der'});
       } catch (err) {
         // OpenSSL's reason only: the message never quotes the key.
-        const why = codeOf(err) === 'ERR_MISSING_PASSPHRASE' ? 'the key is encrypted; cannot compare without its passphrase' : `not a readable private key (${describe(err)})`;
+        // OpenSSL 3 reports a missing passphrase as `interrupted or cancelled`, so the PEM header decides.
+        const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(k.text) || codeOf(err) === 'ERR_MISSING_PASSPHRASE';
+        const why = encrypted ? 'the key is encrypted; cannot compare without its passphrase' : `not a readable private key (${describe(err)})`;
         return result('error', `${k.shown}: ${why}`, [...facts.evidence, {file: k.shown, detail: why}]);
       }
       const match = spki.equals(cert.publicKey.export({type: 'spki', format: 'der'}));
