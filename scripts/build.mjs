@@ -2,6 +2,7 @@
 // dynamic import, so with splitting on it lands in its own chunk and `--version`, `--help`
 // and `check` never load it.
 import * as esbuild from 'esbuild';
+import {spawnSync} from 'node:child_process';
 import {rmSync} from 'node:fs';
 
 rmSync('dist', {recursive: true, force: true});
@@ -21,10 +22,13 @@ const result = await esbuild.build({
   banner: {
     js: "#!/usr/bin/env node\nimport {createRequire as __shipshapeRequire} from 'node:module'; const require = __shipshapeRequire(import.meta.url);",
   },
-  minifySyntax: true,
+  minify: true,
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
 });
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+// Built-in packs are validated here once; the bundle reads the result instead of parsing YAML.
+const cache = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/pack-cache.ts'], {stdio: 'inherit'});
+if (cache.status !== 0) process.exit(cache.status ?? 1);
 console.log(`built dist/ (${(bytes / 1024).toFixed(0)} KiB in ${Object.keys(result.metafile.outputs).length} files)`);

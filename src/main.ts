@@ -58,7 +58,6 @@ export async function main(argv: string[], out: NodeJS.WriteStream = process.std
   }
   const color = Boolean((out as NodeJS.WriteStream).isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
 
-  const {UsageError, PackLoadError} = await import('./engine/session.js');
   try {
     switch (command) {
       case 'walk':
@@ -83,11 +82,12 @@ export async function main(argv: string[], out: NodeJS.WriteStream = process.std
         return 2;
     }
   } catch (e) {
-    if (e instanceof UsageError) {
+    // Known by name, so that reaching this line does not load the engine on the fast paths.
+    if (e instanceof Error && e.name === 'UsageError') {
       err.write(`shipshape: ${e.message}\n`);
       return 2;
     }
-    if (e instanceof PackLoadError) {
+    if (e instanceof Error && e.name === 'PackLoadError') {
       err.write(`shipshape: the pack cannot be used:\n${e.message}\n`);
       return 2;
     }

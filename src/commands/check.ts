@@ -69,6 +69,6 @@ async function render(report: ReturnType<typeof buildReport>, o: CheckOptions): 
 async function savedAnswers(root: string, pack: {id: string; version: string}): Promise<Record<string, Answer>> {
   const {hasProgress, ProgressStore} = await import('../store/progress.js');
   if (!hasProgress(root, pack.id)) return {};
-  const store = await ProgressStore.open(root, pack);
-  return store.get().answers;
+  // Read only: CI never moves or rewrites a person's progress file.
+  return ProgressStore.read(root, pack).answers;
 }

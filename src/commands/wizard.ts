@@ -24,11 +24,23 @@ export async function wizardCommand(o: WizardOptions, out: NodeJS.WriteStream, e
     return 2;
   }
   const plain = o.plain || !inTty || !outTty;
+  mark('wizard command');
   // Load the front end while the pack and the progress load: the first frame waits for both.
-  const [wizard, ui] = await Promise.all([Wizard.open({dir: o.dir, pack: o.pack, inputs: o.inputs}), plain ? import('../plain/plainWizard.js') : import('../ui/run.js')]);
-  if ('runPlain' in ui) await ui.runPlain(wizard, out);
+  const [wizard, ui] = await Promise.all([
+    Wizard.open({dir: o.dir, pack: o.pack, inputs: o.inputs}).then((w) => (mark('wizard open'), w)),
+    (plain ? import('../plain/plainWizard.js') : import('../ui/run.js')).then((m) => (mark('front end loaded'), m)),
+  ]);
+  if ('runPlain' in ui) {
+    await wizard.ready();
+    await ui.runPlain(wizard, out);
+  }
   else await ui.runTui(wizard);
   return 0;
 }
 
 export {UsageError};
+
+/** `SHIPSHAPE_TIMING=1`: start-up phases on stderr, for `npm run bench`. */
+export function mark(what: string): void {
+  if (process.env.SHIPSHAPE_TIMING === '1') process.stderr.write(`shipshape-mark ${what} ${performance.now().toFixed(1)}\n`);
+}

@@ -2,13 +2,13 @@ import {lstatSync, readFileSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import {isAbsolute, join, relative, sep} from 'node:path';
 import type {Pack} from '../pack/schema.js';
-import {buildComposeModel, type ComposeModel} from '../sources/compose.js';
-import {parseEnvText, type EnvFile} from '../sources/envFile.js';
+import type {ComposeModel} from '../sources/compose.js';
+import type {EnvFile} from '../sources/envFile.js';
 import {SourceError, errorMessage} from '../sources/errors.js';
 import {globToRegExp, hasMagic, listFiles} from '../sources/glob.js';
-import {HelmValues} from '../sources/helm.js';
-import {parseManifests, type Manifest} from '../sources/manifests.js';
-import {parseYaml, type YamlFile} from '../sources/yamlDoc.js';
+import type {HelmValues} from '../sources/helm.js';
+import type {Manifest} from '../sources/manifests.js';
+import type {YamlFile} from '../sources/yamlDoc.js';
 import {runCommand, type CommandResult, type RunOptions} from './exec.js';
 
 /** Files larger than this are not parsed: a deployment's config files are small. */
@@ -87,7 +87,11 @@ export class Context {
 
   /** A parsed .env file, or undefined when it does not exist. */
   envFile(rel: string): Promise<EnvFile | undefined> {
-    return this.once(`env:${rel}`, async () => (this.isFile(rel) ? parseEnvText(await this.readText(rel), rel) : undefined));
+    return this.once(`env:${rel}`, async () => {
+      if (!this.isFile(rel)) return undefined;
+      const {parseEnvText} = await import('../sources/envFile.js');
+      return parseEnvText(await this.readText(rel), rel);
+    });
   }
 
   /** The pack's .env files that exist, parsed. */
@@ -100,7 +104,10 @@ export class Context {
   }
 
   yaml(rel: string): Promise<YamlFile> {
-    return this.once(`yaml:${rel}`, async () => parseYaml(await this.readText(rel), rel));
+    return this.once(`yaml:${rel}`, async () => {
+      const {parseYaml} = await import('../sources/yamlDoc.js');
+      return parseYaml(await this.readText(rel), rel);
+    });
   }
 
   /** The Compose project (base file, overrides, the .env beside it), or undefined when there is none. */
@@ -112,6 +119,7 @@ export class Context {
       const files = await Promise.all([base, ...overrides.filter((o) => o !== base)].map((f) => this.yaml(f)));
       const dir = base.includes('/') ? base.slice(0, base.lastIndexOf('/') + 1) : '';
       const dotenv = await this.envFile(`${dir}.env`);
+      const [{buildComposeModel}, {parseEnvText}] = await Promise.all([import('../sources/compose.js'), import('../sources/envFile.js')]);
       return buildComposeModel({
         files,
         dotenv,
@@ -133,6 +141,7 @@ export class Context {
     return this.once('helm', async () => {
       const files = await this.glob(this.pack.files.helmValues);
       if (files.length === 0) return undefined;
+      const {HelmValues} = await import('../sources/helm.js');
       return new HelmValues(await Promise.all(files.map((f) => this.yaml(f))), this.pack.files.chartDefaults);
     });
   }
@@ -141,6 +150,7 @@ export class Context {
   manifests(): Promise<Manifest[]> {
     return this.once('manifests', async () => {
       const files = await this.glob(this.pack.files.manifests);
+      const {parseManifests} = await import('../sources/manifests.js');
       const all = await Promise.all(files.map(async (f) => parseManifests(await this.readText(f), f)));
       return all.flat();
     });

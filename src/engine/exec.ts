@@ -1,4 +1,3 @@
-import {execa} from 'execa';
 
 export interface RunOptions {
   cwd?: string;
@@ -25,6 +24,8 @@ export interface CommandResult {
  * passed on, a C locale so output parses the same everywhere, and a hard time bound.
  */
 export async function runCommand(file: string, args: readonly string[], o: RunOptions = {}): Promise<CommandResult> {
+  // Loaded on first use: the wizard's first frame does not wait for it.
+  const {execa} = await import('execa');
   const r = await execa(file, args, {
     cwd: o.cwd,
     timeout: o.timeoutMs ?? 10_000,

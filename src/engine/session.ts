@@ -1,16 +1,29 @@
 import {statSync} from 'node:fs';
 import {resolve} from 'node:path';
-import {CHECKS} from '../checks/index.js';
-import {builtinPackFiles, resolvePackRef} from '../pack/builtin.js';
+import {readFileSync} from 'node:fs';
+import type {CheckDef} from './types.js';
+import {builtinPackFiles, packageRoot, resolvePackRef} from '../pack/builtin.js';
+import {cachedPack} from '../pack/cache.js';
 import {detectPacks} from '../pack/detect.js';
 import {parseInputArgs, resolveInputs, type ResolvedInputs} from '../pack/inputs.js';
-import {loadPackFile, PackLoadError} from '../pack/load.js';
 import type {Pack} from '../pack/schema.js';
 import {Context} from './context.js';
 import {runPack, type ItemOutcome, type RunOptions} from './run.js';
 
+/** The check registry is loaded when first needed: after the wizard's first frame. */
+async function checks(): Promise<ReadonlyMap<string, CheckDef>> {
+  return (await import('../checks/index.js')).CHECKS;
+}
+
+async function loadPackFile(file: string) {
+  const [{loadPackFile: load}, registry] = await Promise.all([import('../pack/load.js'), checks()]);
+  return load(file, registry);
+}
+
 /** A mistake in how Shipshape was called: exit 2 with this message. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
 
 export interface Session {
   root: string;
@@ -45,7 +58,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   if (o.pack) {
     const file = resolvePackRef(o.pack);
     if (!file) throw new UsageError(`--pack ${o.pack}: no built-in pack of that name (see shipshape packs), and not a .yaml file`);
-    ({pack, file: packFile} = await loadPackFile(file, CHECKS));
+    ({pack, file: packFile} = await loadBuiltinOrFile(file));
     chosenBy = '--pack';
   } else {
     const packs = await loadBuiltins();
@@ -67,11 +80,22 @@ export async function openSession(o: SessionOptions): Promise<Session> {
 }
 
 export async function loadBuiltins(): Promise<{pack: Pack; file: string}[]> {
-  return Promise.all(builtinPackFiles().map((f) => loadPackFile(f, CHECKS)));
+  return Promise.all(builtinPackFiles().map((f) => loadBuiltinOrFile(f)));
 }
 
-export function evaluate(s: Session, o: RunOptions = {}): Promise<ItemOutcome[]> {
-  return runPack(s.pack, s.ctx, CHECKS, o);
+/** A built-in pack from the build-time cache when its text is unchanged; anything else through the full loader. */
+async function loadBuiltinOrFile(file: string): Promise<{pack: Pack; file: string}> {
+  let text: string | undefined;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    /* the loader reports it */
+  }
+  const cached = text === undefined ? undefined : cachedPack(packageRoot(), file, text);
+  return cached ? {pack: cached, file} : loadPackFile(file);
 }
 
-export {PackLoadError};
+export async function evaluate(s: Session, o: RunOptions = {}): Promise<ItemOutcome[]> {
+  return runPack(s.pack, s.ctx, await checks(), o);
+}
+

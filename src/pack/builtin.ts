@@ -6,6 +6,15 @@ import {fileURLToPath} from 'node:url';
  * The folder of built-in packs. The bundle (dist/cli.mjs) and the sources (src/pack/) sit at
  * different depths, so walk up from this file to the package root that holds steps/.
  */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'steps')) && existsSync(join(dir, 'package.json'))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error('cannot find the shipshape package folder (with steps/ and package.json)');
+}
+
 export function stepsDir(): string {
   const override = process.env.SHIPSHAPE_STEPS_DIR;
   if (override) return resolve(override);

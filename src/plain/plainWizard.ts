@@ -29,7 +29,9 @@ export async function runPlain(wizard: Wizard, out: NodeJS.WritableStream, stdin
     snap = wizard.getSnapshot();
     say(`${snap.done} of ${snap.total} done${snap.changed.length ? `, ${snap.changed.length} changed since last time` : ''}.`);
 
-    let current = wizard.nextUnfinished();
+    // Changed items first, then where the person left off, then the first open item.
+    let current = snap.resumeAt ?? wizard.nextUnfinished();
+    if (snap.hadProgress && current) say(`Resuming at: ${snap.items.find((i) => i.id === current)?.title}`);
     while (current) {
       const item = wizard.getSnapshot().items.find((i) => i.id === current)!;
       show(item, say);

@@ -2,31 +2,42 @@ import {createHash} from 'node:crypto';
 import {existsSync, readFileSync, realpathSync, renameSync} from 'node:fs';
 import {homedir} from 'node:os';
 import {join} from 'node:path';
-import {z} from 'zod';
+import * as z from 'zod/mini';
 import {ITEM_STATUSES} from '../engine/types.js';
 
 /**
  * Saved progress: one file per deployment (its real absolute path) and pack, written
  * atomically by conf after every change, mode 0600. It holds answers and the last result of
  * each item as a status and a fingerprint of the (already redacted) evidence: never a value.
+ *
+ * The schema uses zod's tree-shakable `zod/mini`: it is read before the wizard's first frame,
+ * where the full zod (about as large as Ink and React together) would cost more than the rest.
  */
 export const PROGRESS_VERSION = 1;
 
-const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2026-12-31');
+/** A real calendar date, not just the shape: 2099-02-30 is refused. */
+export function isCalendarDate(v: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+}
+
+const IsoDate = z.string().check(z.refine(isCalendarDate, 'a date like 2026-12-31'));
 
 export const AnswerSchema = z.object({
   kind: z.enum(['confirmed', 'declined', 'waived']),
-  by: z.string().min(1),
+  by: z.string().check(z.minLength(1)),
   at: z.string(),
-  note: z.string().optional(),
+  note: z.optional(z.string()),
   /** Required for a waiver. */
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
   /** A waiver reopens after this date. */
-  expires: IsoDate.optional(),
+  expires: z.optional(IsoDate),
   /** A date the person gave (e.g. of the last restore drill). */
-  date: IsoDate.optional(),
+  date: z.optional(IsoDate),
   /** Fingerprint of the evidence the person saw; a change asks for a new confirmation. */
-  evidence: z.string().optional(),
+  evidence: z.optional(z.string()),
 });
 export type Answer = z.infer<typeof AnswerSchema>;
 
@@ -42,13 +53,13 @@ export const ProgressSchema = z.object({
   root: z.string(),
   pack: z.string(),
   packVersion: z.string(),
-  inputs: z.record(z.string(), z.string()).default({}),
-  answers: z.record(z.string(), AnswerSchema).default({}),
-  seen: z.record(z.string(), SeenSchema).default({}),
+  inputs: z._default(z.record(z.string(), z.string()), {}),
+  answers: z._default(z.record(z.string(), AnswerSchema), {}),
+  seen: z._default(z.record(z.string(), SeenSchema), {}),
   /** Notes a person added to items, apart from any answer. */
-  notes: z.record(z.string(), z.object({text: z.string(), by: z.string(), at: z.string()})).default({}),
+  notes: z._default(z.record(z.string(), z.object({text: z.string(), by: z.string(), at: z.string()})), {}),
   /** Item the person was on when they left. */
-  position: z.string().optional(),
+  position: z.optional(z.string()),
   updatedAt: z.string(),
 });
 export type Progress = z.infer<typeof ProgressSchema>;
@@ -84,15 +95,38 @@ export function hasProgress(root: string, pack: string): boolean {
 
 type ConfStore = {store: Record<string, unknown>; path: string; clear(): void};
 
+export interface OpenOptions {
+  /**
+   * Return before conf (the writer) is loaded; call ready() before the first change. The
+   * wizard draws its first frame meanwhile.
+   */
+  deferWrites?: boolean;
+}
+
 export class ProgressStore {
+  private conf?: ConfStore;
+  private loading?: Promise<void>;
+
   private constructor(
-    private readonly conf: ConfStore,
+    private readonly root: string,
+    private readonly packId: string,
     private data: Progress,
     /** Set when an unreadable file was set aside; the front end should say so. */
     readonly recovered?: string,
   ) {}
 
-  static async open(root: string, pack: {id: string; version: string}): Promise<ProgressStore> {
+  static async open(root: string, pack: {id: string; version: string}, o: OpenOptions = {}): Promise<ProgressStore> {
+    const store = ProgressStore.load(root, pack, true);
+    if (!o.deferWrites) await store.ready();
+    return store;
+  }
+
+  /** Reads saved progress without ever writing (for `check`): a damaged file is left where it is. */
+  static read(root: string, pack: {id: string; version: string}): Readonly<Progress> {
+    return ProgressStore.load(root, pack, false).data;
+  }
+
+  private static load(root: string, pack: {id: string; version: string}, mayMove: boolean): ProgressStore {
     const fresh = (): Progress => ({
       version: PROGRESS_VERSION,
       root: canonical(root),
@@ -104,7 +138,6 @@ export class ProgressStore {
       notes: {},
       updatedAt: new Date().toISOString(),
     });
-    // Validate before conf sees the file: conf throws on bad JSON while constructing.
     const file = progressFile(root, pack.id);
     let data: Progress | undefined;
     let recovered: string | undefined;
@@ -114,25 +147,31 @@ export class ProgressStore {
         const empty = raw !== null && typeof raw === 'object' && Object.keys(raw).length === 0;
         const parsed = ProgressSchema.safeParse(migrate(raw));
         if (parsed.success) data = parsed.data;
-        else if (!empty) recovered = setAside(file);
+        else if (!empty && mayMove) recovered = setAside(file);
       } catch {
-        recovered = setAside(file);
+        if (mayMove) recovered = setAside(file);
       }
     }
-    const {default: Conf} = await import('conf');
-    const conf = new Conf<Record<string, unknown>>({
-      projectName: 'shipshape',
-      cwd: progressDir(),
-      configName: progressName(root, pack.id),
-      configFileMode: 0o600,
-      accessPropertiesByDotNotation: false,
-      clearInvalidConfig: false,
-    }) as unknown as ConfStore;
-    return new ProgressStore(conf, data ?? fresh(), recovered);
+    return new ProgressStore(root, pack.id, data ?? fresh(), recovered);
+  }
+
+  /** Loads the writer. Every change waits for this once; after it, changes are synchronous. */
+  ready(): Promise<void> {
+    this.loading ??= import('conf').then(({default: Conf}) => {
+      this.conf = new Conf<Record<string, unknown>>({
+        projectName: 'shipshape',
+        cwd: progressDir(),
+        configName: progressName(this.root, this.packId),
+        configFileMode: 0o600,
+        accessPropertiesByDotNotation: false,
+        clearInvalidConfig: false,
+      }) as unknown as ConfStore;
+    });
+    return this.loading;
   }
 
   get path(): string {
-    return this.conf.path;
+    return progressFile(this.root, this.packId);
   }
 
   get(): Readonly<Progress> {
@@ -140,6 +179,7 @@ export class ProgressStore {
   }
 
   private save(next: Progress): void {
+    if (!this.conf) throw new Error('progress store: ready() must finish before the first change');
     next.updatedAt = new Date().toISOString();
     this.conf.store = next as unknown as Record<string, unknown>;
     this.data = next;
@@ -177,6 +217,7 @@ export class ProgressStore {
   }
 
   reset(): void {
+    if (!this.conf) throw new Error('progress store: ready() must finish before reset');
     this.conf.clear();
     this.data = {...this.data, inputs: {}, answers: {}, seen: {}, notes: {}, position: undefined, updatedAt: new Date().toISOString()};
   }

@@ -1,5 +1,6 @@
 import {render} from 'ink';
 import type {Wizard} from '../wizard/controller.js';
+import {mark} from '../commands/wizard.js';
 import {App} from './App.js';
 
 /** Mounts the wizard, starts the checks behind the first frame, and resolves when the person quits. */
@@ -7,6 +8,7 @@ export async function runTui(wizard: Wizard): Promise<void> {
   // Another reader may have paused stdin; Ink would then never see a key.
   if (process.stdin.isTTY) process.stdin.resume();
   const app = render(<App wizard={wizard} />, {exitOnCtrlC: false, patchConsole: false});
+  mark('first frame');
   const leave = () => {
     wizard.close();
     app.unmount();

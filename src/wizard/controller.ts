@@ -5,7 +5,7 @@ import {applies, pLimit, type ItemOutcome} from '../engine/run.js';
 import {evaluate, openSession, type Session, type SessionOptions} from '../engine/session.js';
 import {SEVERITY_RANK, type ItemStatus, type Severity} from '../engine/types.js';
 import type {PackItem} from '../pack/schema.js';
-import {ProgressStore, type Answer} from '../store/progress.js';
+import {ProgressStore, type Answer, type Seen} from '../store/progress.js';
 import {userInfo} from 'node:os';
 
 /**
@@ -82,10 +82,20 @@ export class AnswerError extends Error {}
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/** A real calendar day written as 2026-12-31 (not 2026-02-30 or 2026-13-01). */
+function isDate(s: string): boolean {
+  if (!DATE.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
 export class Wizard {
   private outcomes = new Map<string, ItemOutcome>();
   private running = new Map<string, AbortController>();
   private changedIds = new Set<string>();
+  private baseline: Record<string, Seen> = {};
+  /** Items whose last checks were stopped before they finished: their result is no baseline. */
+  private stopped = new Set<string>();
   private listeners = new Set<() => void>();
   private snap!: Snapshot;
   private version = 0;
@@ -106,7 +116,8 @@ export class Wizard {
 
   static async open(o: SessionOptions & {who?: string}): Promise<Wizard> {
     const session = await openSession(o);
-    const store = await ProgressStore.open(session.root, session.pack);
+    // Writes wait for ready(): conf loads while the first frame is drawn.
+    const store = await ProgressStore.open(session.root, session.pack, {deferWrites: true});
     // Inputs a person chose before are kept, unless given again on the command line.
     const saved = store.get().inputs;
     let changedInputs = false;
@@ -120,7 +131,15 @@ export class Wizard {
       }
     }
     if (changedInputs) session.ctx = new Context(session.root, session.pack, session.inputs.values);
-    return new Wizard(session, store, o.who ?? (await whoAmI(session.root)));
+    const wizard = new Wizard(session, store, o.who ?? loginName());
+    // git's user.name is asked for in the background, so the first frame does not wait on a
+    // process; it replaces the login name unless the person has typed a name meanwhile.
+    if (o.who === undefined) {
+      void whoAmI(session.root).then((name) => {
+        if (!wizard.whoChosen && name !== wizard.who) wizard.setWho(name, false);
+      });
+    }
+    return wizard;
   }
 
   // ---- observing -------------------------------------------------------------------------
@@ -139,6 +158,11 @@ export class Wizard {
 
   // ---- checks ----------------------------------------------------------------------------
 
+  /** Resolves once answers can be saved; the front ends take keys only after it. */
+  ready(): Promise<void> {
+    return this.store.ready();
+  }
+
   /** Runs the checks of the given items (default: all), in the background; results stream in. */
   async run(ids?: readonly string[]): Promise<void> {
     const only = new Set(ids ?? this.itemsById.keys());
@@ -148,16 +172,28 @@ export class Wizard {
       this.running.set(id, ac);
     }
     this.emit();
+    // Results record a baseline for drift, which is a write.
+    await this.ready();
     await Promise.all(
       [...only].map(async (id) => {
         const ac = this.running.get(id)!;
         const [outcome] = await this.limit(() => evaluate(this.session, {only: new Set([id]), signal: ac.signal}));
         if (this.running.get(id) !== ac) return; // superseded by a newer run
         this.running.delete(id);
-        if (outcome) this.settle(outcome);
+        // A check the person stopped (or close()) says nothing about the deployment: show it, but it is no drift and no baseline.
+        if (outcome) this.settle(outcome, !ac.signal.aborted);
         this.emit();
       }),
     );
+    this.flushBaseline();
+  }
+
+  /** One write for all first-seen items of a run, instead of one fsync'd write each. */
+  private flushBaseline(): void {
+    if (Object.keys(this.baseline).length === 0) return;
+    const fresh = Object.fromEntries(Object.entries(this.baseline).filter(([id]) => !this.store.get().seen[id]));
+    this.baseline = {};
+    if (Object.keys(fresh).length > 0) this.store.recordSeen(fresh);
   }
 
   /** Stops the running checks of an item (a slow network check): they end as `skip`. */
@@ -165,11 +201,17 @@ export class Wizard {
     this.running.get(id)?.abort(new Error('skipped by the user'));
   }
 
-  private settle(outcome: ItemOutcome): void {
+  private settle(outcome: ItemOutcome, judge = true): void {
     this.outcomes.set(outcome.id, outcome);
+    if (judge) this.stopped.delete(outcome.id);
+    else this.stopped.add(outcome.id);
+    // An item that does not apply has no result for a person to have seen.
+    if (!outcome.applicable) this.changedIds.delete(outcome.id);
+    if (!judge || !outcome.applicable) return;
     const seen = this.store.get().seen[outcome.id];
     const fp = fingerprint(outcome);
-    if (!seen) this.store.recordSeen({[outcome.id]: {status: outcome.status, fingerprint: fp, at: new Date().toISOString()}});
+    // First sight of an item: its baseline for drift, written once when the run ends.
+    if (!seen) this.baseline[outcome.id] = {status: outcome.status, fingerprint: fp, at: new Date().toISOString()};
     else if (seen.fingerprint !== fp) this.changedIds.add(outcome.id);
     else this.changedIds.delete(outcome.id);
   }
@@ -177,7 +219,7 @@ export class Wizard {
   /** The person has looked at the item: its current result becomes the baseline for drift. */
   markSeen(id: string): void {
     const outcome = this.outcomes.get(id);
-    if (!outcome || this.running.has(id)) return;
+    if (!outcome || this.running.has(id) || this.stopped.has(id) || !outcome.applicable) return;
     this.store.recordSeen({[id]: {status: outcome.status, fingerprint: fingerprint(outcome), at: new Date().toISOString()}});
     if (this.changedIds.delete(id)) this.emit();
   }
@@ -186,8 +228,10 @@ export class Wizard {
 
   confirm(id: string, a: AnswerInput): void {
     const {item} = this.get(id);
-    if (a.date !== undefined && a.date !== '' && !DATE.test(a.date)) throw new AnswerError('the date must look like 2026-11-30');
+    if (a.date !== undefined && a.date !== '' && !isDate(a.date)) throw new AnswerError('the date must look like 2026-11-30');
     const outcome = this.outcomes.get(id);
+    // The evidence a person confirms is recorded with the answer, so it must be in first.
+    if (item.verify && (!outcome || this.running.has(id))) throw new AnswerError('its checks are still running: wait for them, or press x to skip them');
     this.answer(id, {
       kind: 'confirmed',
       by: this.by(a),
@@ -206,7 +250,7 @@ export class Wizard {
   waive(id: string, a: AnswerInput): void {
     this.get(id);
     if (!a.reason?.trim()) throw new AnswerError('a waiver needs a reason');
-    if (a.expires !== undefined && a.expires !== '' && !DATE.test(a.expires)) throw new AnswerError('the expiry must look like 2026-12-31');
+    if (a.expires !== undefined && a.expires !== '' && !isDate(a.expires)) throw new AnswerError('the expiry must look like 2026-12-31');
     if (a.expires && a.expires < today()) throw new AnswerError('the expiry date is already past');
     this.answer(id, {kind: 'waived', by: this.by(a), at: new Date().toISOString(), reason: a.reason.trim(), expires: clean(a.expires)});
   }
@@ -224,8 +268,13 @@ export class Wizard {
     this.emit();
   }
 
-  setWho(who: string): void {
-    if (who.trim()) this.who = who.trim();
+  /** Set when the person chose a name; a late git lookup then leaves it alone. */
+  whoChosen = false;
+
+  setWho(who: string, chosen = true): void {
+    if (!who.trim()) return;
+    this.who = who.trim();
+    this.whoChosen ||= chosen;
     this.emit();
   }
 
@@ -279,8 +328,9 @@ export class Wizard {
     const items = this.snap.items.filter((i) => i.applicable);
     const byStatus: Record<string, number> = {};
     for (const i of items) byStatus[i.status] = (byStatus[i.status] ?? 0) + 1;
+    // Declined items are answered but not fine: they stay on the list of what is open.
     const open = items
-      .filter((i) => !i.finished)
+      .filter((i) => !i.finished || i.status === 'fail' || i.status === 'error')
       .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
     const openBySeverity: Record<Severity, number> = {critical: 0, high: 0, medium: 0, low: 0};
     for (const i of open) openBySeverity[i.severity]++;
@@ -304,6 +354,8 @@ export class Wizard {
       const answer = p.answers[item.id];
       const isRunning = this.running.has(item.id);
       const when = applies(item, this.session.inputs.values);
+      // Once checked, an item whose every check is conditioned away (and has nothing to ask) does not apply either.
+      const applicable = when.ok && !(outcome && !outcome.applicable && !isRunning);
       const final = outcome ? applyAnswer(outcome, answer, day) : undefined;
       const status: LiveStatus = isRunning ? 'running' : final ? final.status : 'pending';
       const reconfirm = final?.reconfirm ?? false;
@@ -319,7 +371,7 @@ export class Wizard {
         severity: item.severity,
         confirm: item.confirm === undefined ? undefined : typeof item.confirm === 'string' ? {question: item.confirm, askDate: false} : {question: item.confirm.question, askDate: item.confirm.askDate ?? false},
         generator: item.generate?.generator,
-        applicable: when.ok,
+        applicable,
         status,
         message: isRunning ? 'checking…' : (final?.message ?? (when.ok ? 'not checked yet' : `not applicable: ${when.reason}`)),
         final,
@@ -328,7 +380,7 @@ export class Wizard {
         changed: this.changedIds.has(item.id),
         reconfirm,
         waiverExpired,
-        finished: !when.ok || status === 'pass' || status === 'skip' || (answered && status !== 'running'),
+        finished: !applicable || status === 'pass' || status === 'skip' || (answered && status !== 'running'),
       });
     }
     const sections: SectionView[] = this.session.pack.sections.map((s) => {
@@ -375,7 +427,10 @@ function clean(s: string | undefined): string | undefined {
 export async function whoAmI(root: string): Promise<string> {
   const r = await runCommand('git', ['config', 'user.name'], {cwd: root, timeoutMs: 2_000});
   const name = r.ok ? r.stdout.trim() : '';
-  if (name) return name;
+  return name || loginName();
+}
+
+function loginName(): string {
   try {
     return process.env.USER || userInfo().username || 'unknown';
   } catch {

@@ -46,7 +46,7 @@ export interface NavState {
 }
 
 export type NavAction =
-  | {type: 'go'; screen: ScreenName; itemId?: string}
+  | {type: 'go'; screen: ScreenName; itemId?: string; flash?: string}
   | {type: 'cursor'; delta: number; size: number}
   | {type: 'help'}
   | {type: 'open-dialog'; kind: DialogKind; itemId: string; who: string; askDate?: boolean; note?: string}
@@ -87,7 +87,7 @@ function fieldsFor(kind: DialogKind, who: string, askDate: boolean, note: string
 export function navReducer(state: NavState, action: NavAction): NavState {
   switch (action.type) {
     case 'go':
-      return {...state, screen: action.screen, itemId: action.itemId ?? state.itemId, dialog: undefined, choice: undefined, help: false, flash: undefined};
+      return {...state, screen: action.screen, itemId: action.itemId ?? state.itemId, dialog: undefined, choice: undefined, help: false, flash: action.flash};
     case 'cursor': {
       if (action.size <= 0) return state;
       const cursor = (((state.cursor + action.delta) % action.size) + action.size) % action.size;
@@ -95,12 +95,12 @@ export function navReducer(state: NavState, action: NavAction): NavState {
     }
     case 'help':
       return {...state, help: !state.help, flash: undefined};
-    case 'open-dialog':
-      return {
-        ...state,
-        dialog: {kind: action.kind, itemId: action.itemId, fields: fieldsFor(action.kind, action.who, action.askDate ?? false, action.note), focus: 0},
-        flash: undefined,
-      };
+    case 'open-dialog': {
+      const fields = fieldsFor(action.kind, action.who, action.askDate ?? false, action.note);
+      // Start where typing is needed: prefilled fields (who is answering) are one shift-tab away.
+      const focus = Math.max(fields.findIndex((f) => f.value === ''), 0);
+      return {...state, dialog: {kind: action.kind, itemId: action.itemId, fields, focus}, flash: undefined};
+    }
     case 'type':
     case 'backspace': {
       const d = state.dialog;
@@ -139,4 +139,32 @@ export function navReducer(state: NavState, action: NavAction): NavState {
 /** The values typed into a dialog, by field name. */
 export function dialogValues(d: Dialog): Partial<Record<FieldName, string>> {
   return Object.fromEntries(d.fields.map((f) => [f.name, f.value]));
+}
+
+/**
+ * The reducer behind a tiny synchronous store. Keys can arrive faster than React re-renders;
+ * a key handler that reads this store (not a render's closure) always acts on the latest state.
+ */
+export interface NavStore {
+  get: () => NavState;
+  dispatch: (action: NavAction) => void;
+  subscribe: (fn: () => void) => () => void;
+}
+
+export function createNavStore(initial: NavState = initialNav): NavStore {
+  let state = initial;
+  const listeners = new Set<() => void>();
+  return {
+    get: () => state,
+    dispatch(action) {
+      const next = navReducer(state, action);
+      if (next === state) return;
+      state = next;
+      for (const fn of listeners) fn();
+    },
+    subscribe(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+  };
 }

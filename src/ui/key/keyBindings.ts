@@ -47,7 +47,8 @@ export interface KeyPress {
   delete?: boolean;
 }
 
-type Special = 'up' | 'down' | 'left' | 'right' | 'enter' | 'esc' | 'tab' | 'shift-tab' | 'backspace' | 'ctrl-c';
+const SPECIALS = ['up', 'down', 'left', 'right', 'enter', 'esc', 'tab', 'shift-tab', 'backspace', 'ctrl-c'] as const;
+type Special = (typeof SPECIALS)[number];
 
 export interface Binding {
   /** Letters, or special key names. */
@@ -107,7 +108,8 @@ export function commandFor(context: Context, k: KeyPress): Command | undefined {
   const name = special(k);
   for (const b of BINDINGS) {
     if (!b.contexts.includes(context)) continue;
-    if (name ? b.keys.includes(name) : b.keys.includes(k.input) && !k.ctrl) return b.command;
+    // Typed (or pasted) text that spells a key name, such as "up", is text, not that key.
+    if (name ? b.keys.includes(name) : b.keys.includes(k.input) && !k.ctrl && !(SPECIALS as readonly string[]).includes(k.input)) return b.command;
   }
   return undefined;
 }
