@@ -1,7 +1,7 @@
 // `shipshape check` end to end: the built CLI spawned as a process, its JSON parsed, its exit
 // code asserted, on the bundled demo and on fixtures copied into real temp directories.
 import assert from 'node:assert/strict';
-import {cpSync, readFileSync, renameSync, writeFileSync} from 'node:fs';
+import {chmodSync, cpSync, readFileSync, renameSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, test} from 'node:test';
 import {parse as parseEnv} from 'dotenv';
@@ -52,6 +52,8 @@ function repoCopy(fixture: string): string {
   } catch {
     writeFileSync(join(dir, '.gitignore'), '.env\n');
   }
+  // As `the0 local` writes it; git does not keep modes beyond the executable bit.
+  chmodSync(join(dir, '.env'), 0o600);
   gitInit(dir);
   git(dir, 'add', '.');
   git(dir, 'commit', '-q', '-m', 'deployment');
