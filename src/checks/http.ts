@@ -10,6 +10,7 @@ import type {Context} from '../engine/context.js';
 import {defineCheck, result, type CheckResult, type Evidence} from '../engine/types.js';
 import {errorMessage} from '../sources/errors.js';
 import {EnvKey} from './values.js';
+import {describeSocketError} from './socketError.js';
 
 // Every export of this module is registered as a check by src/checks/index.ts, so helpers stay private.
 
@@ -67,27 +68,6 @@ function shown(u: URL): string {
   return `${u.origin}${u.pathname}${u.search ? '?…' : ''}`;
 }
 
-const WORDS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset by the server',
-  ENOTFOUND: 'DNS name not found',
-  EAI_AGAIN: 'DNS lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-};
-
-function describe(err: unknown): string {
-  const code = (err as {code?: unknown}).code;
-  if (typeof code === 'string') {
-    if (WORDS[code]) return WORDS[code];
-    if (code.startsWith('HPE_')) return `malformed HTTP response (${code})`;
-  }
-  // OpenSSL's reason without its file and line noise: `wrong version number`.
-  const full = errorMessage(err);
-  const msg = /:SSL routines:[^:]*:([^:]+):/.exec(full)?.[1] ?? full.split('\n')[0] ?? '';
-  return typeof code === 'string' && !msg.includes(code) ? `${msg} (${code})` : msg;
-}
-
 /** One request, never followed, under a deadline and the caller's signal; never rejects. */
 function send(url: URL, o: RequestOptions): Promise<Outcome> {
   return new Promise((resolve) => {
@@ -110,9 +90,9 @@ function send(url: URL, o: RequestOptions): Promise<Outcome> {
       // agent: false: one connection per check, closed after, so no pool outlives the run.
       req = (url.protocol === 'https:' ? https : http).request(url, {method: o.method, headers: o.headers, agent: false, ...tlsOptions});
     } catch (err) {
-      return finish({ok: false, why: describe(err)});
+      return finish({ok: false, why: describeSocketError(err)});
     }
-    req.on('error', (err) => finish({ok: false, why: describe(err)}));
+    req.on('error', (err) => finish({ok: false, why: describeSocketError(err)}));
     req.on('response', (res) => {
       const reply: Reply = {status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.alloc(0), truncated: false};
       if (!o.body || o.method === 'HEAD') return finish({ok: true, reply});
@@ -131,7 +111,7 @@ function send(url: URL, o: RequestOptions): Promise<Outcome> {
         reply.body = Buffer.concat(chunks);
         finish({ok: true, reply});
       });
-      res.on('error', (err) => finish({ok: false, why: describe(err)}));
+      res.on('error', (err) => finish({ok: false, why: describeSocketError(err)}));
       res.on('aborted', () => finish({ok: false, why: 'the server closed the connection mid-body'}));
     });
     req.end();
@@ -146,7 +126,7 @@ async function readCa(ctx: Context, path: string | undefined): Promise<{ca?: str
   try {
     return {ca: await readFile(abs, 'utf8'), evidence: [{file, detail: 'CA bundle trusted instead of the root store'}]};
   } catch (err) {
-    const why = (err as {code?: unknown}).code === 'ENOENT' ? 'does not exist' : `cannot read: ${describe(err)}`;
+    const why = (err as {code?: unknown}).code === 'ENOENT' ? 'does not exist' : `cannot read: ${describeSocketError(err)}`;
     return {error: `caFile ${file} ${why}`, evidence: [{file, detail: why}]};
   }
 }

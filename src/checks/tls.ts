@@ -6,7 +6,7 @@ import * as tls from 'node:tls';
 import {z} from 'zod';
 import type {Context} from '../engine/context.js';
 import {defineCheck, result, type CheckResult, type Evidence} from '../engine/types.js';
-import {errorMessage} from '../sources/errors.js';
+import {codeOf, describeSocketError} from './socketError.js';
 
 // Every export of this module is registered as a check by src/checks/index.ts, so helpers stay private.
 
@@ -70,38 +70,13 @@ function handshake(opts: tls.ConnectionOptions, deadline: number, signal: AbortS
     try {
       socket = tls.connect({...opts, rejectUnauthorized: false, checkServerIdentity: () => undefined});
     } catch (err) {
-      return finish({ok: false, code: codeOf(err), why: describe(err)});
+      return finish({ok: false, code: codeOf(err), why: describeSocketError(err)});
     }
     const s = socket;
     s.once('secureConnect', () => finish({ok: true, socket: s}));
     // Stays attached after success so a late reset cannot become an uncaught error.
-    s.on('error', (err) => finish({ok: false, code: codeOf(err), why: describe(err)}));
+    s.on('error', (err) => finish({ok: false, code: codeOf(err), why: describeSocketError(err)}));
   });
-}
-
-function codeOf(err: unknown): string | undefined {
-  const code = (err as {code?: unknown}).code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-const WORDS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset by the server',
-  ENOTFOUND: 'DNS name not found',
-  EAI_AGAIN: 'DNS lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  EADDRNOTAVAIL: 'address not available',
-};
-
-/** OpenSSL's reason without its file and line noise: `tlsv1 alert protocol version (ERR_SSL_...)`. */
-function describe(err: unknown): string {
-  const code = codeOf(err);
-  if (code && WORDS[code]) return WORDS[code];
-  const msg = errorMessage(err);
-  const ssl = /:SSL routines:[^:]*:([^:]+):/.exec(msg)?.[1] ?? /routines::([^:]+)/.exec(msg)?.[1];
-  const text = ssl ?? msg.split('\n')[0] ?? msg;
-  return code && !text.includes(code) ? `${text} (${code})` : text;
 }
 
 const TRUST: Record<string, string> = {
@@ -124,7 +99,7 @@ async function readPath(ctx: Context, path: string): Promise<{text: string; show
     if (buf.length > 1_000_000) return {error: 'larger than 1 MB, not a PEM file', shown};
     return {text: buf.toString('utf8'), shown};
   } catch (err) {
-    return {error: codeOf(err) === 'ENOENT' ? 'does not exist' : `cannot read: ${describe(err)}`, shown};
+    return {error: codeOf(err) === 'ENOENT' ? 'does not exist' : `cannot read: ${describeSocketError(err)}`, shown};
   }
 }
 
@@ -347,7 +322,7 @@ export const pemFile = defineCheck({
     try {
       cert = new X509Certificate(f.text);
     } catch (err) {
-      return result('error', `${f.shown}: the certificate does not parse: ${describe(err)}`, [{file: f.shown, detail: describe(err)}]);
+      return result('error', `${f.shown}: the certificate does not parse: ${describeSocketError(err)}`, [{file: f.shown, detail: describeSocketError(err)}]);
     }
     const facts = judgeCert(cert, undefined, f.shown, p);
     if (blocks > 1) facts.evidence.push({file: f.shown, detail: `${blocks} certificates; the first is judged`});
@@ -368,7 +343,7 @@ export const pemFile = defineCheck({
         // OpenSSL's reason only: the message never quotes the key.
         // OpenSSL 3 reports a missing passphrase as `interrupted or cancelled`, so the PEM header decides.
         const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(k.text) || codeOf(err) === 'ERR_MISSING_PASSPHRASE';
-        const why = encrypted ? 'the key is encrypted; cannot compare without its passphrase' : `not a readable private key (${describe(err)})`;
+        const why = encrypted ? 'the key is encrypted; cannot compare without its passphrase' : `not a readable private key (${describeSocketError(err)})`;
         return result('error', `${k.shown}: ${why}`, [...facts.evidence, {file: k.shown, detail: why}]);
       }
       const match = spki.equals(cert.publicKey.export({type: 'spki', format: 'der'}));
