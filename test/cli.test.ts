@@ -146,6 +146,16 @@ describe('shipshape check on the bundled demo', () => {
     assert.match(md, /\| FAIL \| critical \| PostgreSQL, MongoDB/);
   });
 
+  test('probes of the running services are opt-in (--input probe=local)', async () => {
+    const off = await checkJson(['--dir', DEMO]);
+    assert.equal(item(off.report, 'health-monitoring').status, 'manual');
+    assert.deepEqual(item(off.report, 'health-monitoring').evidence, []);
+    const on = await checkJson(['--dir', DEMO, '--input', 'probe=local']);
+    const health = item(on.report, 'health-monitoring');
+    // Whatever answers on this machine, the three endpoints were asked.
+    for (const port of ['3000', '9000', '8222']) assert.ok(JSON.stringify(health).includes(`127.0.0.1:${port}`), `port ${port} was not probed`);
+  });
+
   test('--input mode=kubernetes turns the Compose items off', async () => {
     const {report} = await checkJson(['--dir', DEMO, '--input', 'mode=kubernetes']);
     assert.equal(item(report, 'credentials-from-env').status, 'skip');
