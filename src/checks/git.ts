@@ -1,6 +1,8 @@
 import {z} from 'zod';
 import type {Context} from '../engine/context.js';
+import {redact} from '../engine/redact.js';
 import {defineCheck, result, type CheckResult, type Evidence} from '../engine/types.js';
+import {collect, evidenceOf, SelectorShape} from './values.js';
 
 const Paths = z.array(z.string().min(1)).min(1);
 
@@ -47,4 +49,275 @@ export const ignored = defineCheck({
       if (notIgnored.length > 0) return result('fail', `${notIgnored.length} paths are not ignored by git`, notIgnored);
       return result('pass', 'all paths are ignored by git', ok);
     }),
+});
+
+// ---------------------------------------------------------------------------------------------
+// History: what was ever committed on any ref stays in every clone, whatever the work tree says.
+
+const glob = (paths: readonly string[]) => paths.map((x) => `:(glob)${x}`);
+
+/** The root's path inside the repository (`deploy/the0/` or ''), to turn git's repository paths into ours. */
+async function repoPrefix(ctx: Context, signal: AbortSignal): Promise<string> {
+  const r = await ctx.run('git', ['rev-parse', '--show-prefix'], {signal, timeoutMs: 5_000});
+  return r.ok ? r.stdout.trim() : '';
+}
+
+/** A repository path as seen from the root; undefined when it lies outside it. */
+function underRoot(path: string, prefix: string): string | undefined {
+  return path.startsWith(prefix) ? path.slice(prefix.length) : undefined;
+}
+
+function failure(what: string, r: {reason?: string; timedOut: boolean}): CheckResult {
+  return result('error', `${what} failed: ${r.timedOut ? 'it did not finish in time' : r.reason ?? 'unknown reason'}`);
+}
+
+export const neverCommitted = defineCheck({
+  id: 'git.never-committed',
+  summary: 'Files matching the paths (git pathspec globs) were never committed on any branch or tag: deleting a file does not remove it from history.',
+  params: z.strictObject({paths: Paths}),
+  timeoutMs: 30_000,
+  run: (ctx, p, signal) =>
+    inRepo(ctx, signal, async () => {
+      const specs = glob(p.paths);
+      // Oldest first, renames as delete + add: the first record of a path is the commit that first added it.
+      const log = await ctx.run(
+        'git',
+        ['-c', 'core.quotePath=off', 'log', '--all', '--no-renames', '--diff-filter=A', '--reverse', '--relative', '--format=%x01%h %cs', '--name-only', '-z', '--', ...specs],
+        {signal, timeoutMs: 28_000},
+      );
+      if (!log.ok) return failure('git log', log);
+      const first = new Map<string, string>();
+      let commit = '';
+      for (const token of log.stdout.split('\0')) {
+        if (token.startsWith('\x01')) commit = token.slice(1);
+        else {
+          const path = token.replace(/^\n/, '');
+          if (path && !first.has(path)) first.set(path, commit);
+        }
+      }
+      if (first.size === 0) return result('pass', `no file matching ${p.paths.join(', ')} was ever committed on any branch or tag`);
+      const ls = await ctx.run('git', ['ls-files', '-z', '--', ...specs], {signal});
+      const tracked = new Set(ls.ok ? ls.stdout.split('\0').filter(Boolean) : []);
+      const evidence: Evidence[] = [...first].map(([file, c]) => {
+        const [hash, date] = c.split(' ');
+        const now = tracked.has(file) ? 'still tracked' : 'no longer tracked, but still in history';
+        return {file, detail: `first committed in ${hash ?? '?'} (${date ?? 'date unknown'}); ${now}`};
+      });
+      return result(
+        'fail',
+        `${first.size} files matching ${p.paths.join(', ')} were committed at some point; deleting them does not remove them from history, ` +
+          'which every clone keeps: rotate anything they held, and rewrite history (e.g. git filter-repo) if they must go',
+        evidence,
+      );
+    }),
+});
+
+const STATE: Record<string, string> = {M: 'modified', T: 'type changed', A: 'added', D: 'deleted', R: 'renamed', C: 'copied'};
+
+/** Words for a `git status --porcelain` XY code. */
+function describeStatus(xy: string): string {
+  if (xy === '??') return 'untracked';
+  if (xy.includes('U') || xy === 'DD' || xy === 'AA') return 'unmerged (conflict)';
+  const [x = ' ', y = ' '] = xy;
+  const parts: string[] = [];
+  if (x !== ' ') parts.push(`staged: ${STATE[x] ?? x}`);
+  if (y !== ' ') parts.push(`${STATE[y] ?? y}, not staged`);
+  return parts.join('; ');
+}
+
+export const clean = defineCheck({
+  id: 'git.clean',
+  summary: 'No uncommitted changes (modified, staged, or untracked and not ignored) under the paths: what runs is what is committed.',
+  params: z.strictObject({
+    paths: Paths.default(['.']),
+    /** Count untracked files that no .gitignore rule covers. */
+    untracked: z.boolean().default(true),
+  }),
+  run: (ctx, p, signal) =>
+    inRepo(ctx, signal, async () => {
+      const r = await ctx.run('git', ['status', '--porcelain=v1', '-z', `--untracked-files=${p.untracked ? 'all' : 'no'}`, '--', ...glob(p.paths)], {signal});
+      if (!r.ok) return failure('git status', r);
+      const prefix = await repoPrefix(ctx, signal);
+      const evidence: Evidence[] = [];
+      const tokens = r.stdout.split('\0');
+      for (let i = 0; i < tokens.length; i++) {
+        const t = tokens[i]!;
+        if (t.length < 4) continue;
+        const xy = t.slice(0, 2);
+        const path = t.slice(3);
+        // A rename or copy is followed by the path it came from.
+        const from = /[RC]/.test(xy) ? tokens[++i] : undefined;
+        const file = underRoot(path, prefix) ?? path;
+        evidence.push({file, detail: `${describeStatus(xy)}${from ? ` (from ${underRoot(from, prefix) ?? from})` : ''}`});
+      }
+      if (evidence.length === 0) return result('pass', `no uncommitted changes under ${p.paths.join(', ')}`);
+      return result('fail', `${evidence.length} paths differ from the last commit: commit them, or discard or ignore them`, evidence);
+    }),
+});
+
+/** One string searched for: the value as written, or the start of its base64 (as a Kubernetes Secret holds it). */
+interface Needle {
+  keys: string[];
+  value: string;
+  bytes: Buffer;
+  base64: boolean;
+}
+
+/**
+ * Splits `git cat-file --batch` output (header line, body, LF) into objects as it streams in,
+ * without copying a body more than once. `onObject` returns false to stop.
+ */
+function batchReader(onObject: (header: string, body: Buffer) => boolean): (chunk: Buffer) => boolean {
+  let head: Buffer = Buffer.alloc(0);
+  let header = '';
+  let need = -1; // -1: reading a header line; otherwise the bytes of body + LF still wanted
+  let parts: Buffer[] = [];
+  let have = 0;
+  return (chunk) => {
+    let buf = chunk;
+    for (;;) {
+      if (need < 0) {
+        if (head.length > 0) {
+          buf = Buffer.concat([head, buf]);
+          head = Buffer.alloc(0);
+        }
+        const nl = buf.indexOf(10);
+        if (nl < 0) {
+          head = buf;
+          return true;
+        }
+        header = buf.toString('utf8', 0, nl);
+        buf = buf.subarray(nl + 1);
+        const size = /^\S+ (\d+)(?: |$)/.exec(header)?.[1];
+        if (size === undefined) continue; // `<oid> missing`: no body follows
+        need = Number(size) + 1;
+        parts = [];
+        have = 0;
+      }
+      const take = Math.min(need - have, buf.length);
+      if (take > 0) parts.push(buf.subarray(0, take));
+      have += take;
+      buf = buf.subarray(take);
+      if (have < need) return true;
+      const body = parts.length === 1 ? parts[0]! : Buffer.concat(parts, have);
+      need = -1;
+      if (!onObject(header, body.subarray(0, have - 1))) return false;
+      if (buf.length === 0) return true;
+    }
+  };
+}
+
+export const valueNeverCommitted = defineCheck({
+  id: 'git.value-never-committed',
+  summary:
+    "A secret's value (read from the deployment, never printed or passed on a command line) is in no file committed on any branch or tag.",
+  params: z.strictObject({
+    ...SelectorShape,
+    /** Values shorter than this are not searched: they would match by chance. */
+    minLength: z.number().int().min(1).default(8),
+    /** Also look for the value base64-encoded, as a Kubernetes Secret's `data` holds it. */
+    base64: z.boolean().default(true),
+    /** Blobs larger than this (bytes) are not read. */
+    maxBlobBytes: z.number().int().min(1).default(16 * 1024 * 1024),
+  }),
+  timeoutMs: 60_000,
+  async run(ctx, p, signal) {
+    const {occurrences, notes} = await collect(ctx, p);
+    const names = [...p.keys, ...p.urls, ...p.helm].join(', ');
+    const byValue = new Map<string, string[]>();
+    const short: Evidence[] = [];
+    for (const o of occurrences) {
+      const v = o.value ?? '';
+      if (v === '') continue;
+      if ([...v].length < p.minLength) short.push(evidenceOf(o, `not searched: shorter than ${p.minLength} characters (${redact(v)})`));
+      else if (!byValue.get(v)?.push(o.key)) byValue.set(v, [o.key]);
+    }
+    if (byValue.size === 0) {
+      if (notes.length > 0 && short.length === 0) return result('pass', 'supplied from an existing Secret, not from these files', notes);
+      return result('skip', short.length > 0 ? `every value of ${names} is too short to search for` : `${names} is not set in any file read`, [...short, ...notes]);
+    }
+    const needles: Needle[] = [];
+    for (const [value, keys] of byValue) {
+      const bytes = Buffer.from(value, 'utf8');
+      needles.push({keys: [...new Set(keys)], value, bytes, base64: false});
+      // Whole 3-byte groups only: those encode the same wherever the value ends.
+      const b64 = bytes.subarray(0, bytes.length - (bytes.length % 3)).toString('base64');
+      if (p.base64 && b64.length >= 8) needles.push({keys: [...new Set(keys)], value, bytes: Buffer.from(b64), base64: true});
+    }
+
+    return inRepo(ctx, signal, async () => {
+      // Every blob reachable from any ref, each once, with a path it was committed at.
+      const lines: string[] = [];
+      let rest = '';
+      const list = await ctx.run('git', ['rev-list', '--all', '--objects', '--filter=object:type=blob', `--filter=blob:limit=${p.maxBlobBytes + 1}`], {
+        signal,
+        timeoutMs: 50_000,
+        onStdout: (chunk) => {
+          const text = rest + chunk.toString('utf8');
+          const all = text.split('\n');
+          rest = all.pop() ?? '';
+          for (const l of all) if (/^[0-9a-f]+ ./.test(l)) lines.push(l);
+        },
+      });
+      if (/^[0-9a-f]+ ./.test(rest)) lines.push(rest);
+      if (!list.ok) return failure('git rev-list', list);
+
+      let hit: {needle: Needle; oid: string; path: string} | undefined;
+      let scanned = 0;
+      if (lines.length > 0) {
+        const read = batchReader((header, body) => {
+          scanned++;
+          const needle = needles.find((n) => body.includes(n.bytes));
+          if (!needle) return true;
+          const [, oid = '', path = ''] = /^(\S+) \d+ ?(.*)$/.exec(header) ?? [];
+          hit = {needle, oid, path};
+          return false; // the first hit settles it
+        });
+        // Object ids and paths go in on stdin; the value itself never leaves this process.
+        const cat = await ctx.run('git', ['cat-file', '--batch=%(objectname) %(objectsize) %(rest)'], {
+          signal,
+          timeoutMs: 50_000,
+          input: `${lines.join('\n')}\n`,
+          onStdout: read,
+        });
+        if (!cat.ok) return failure('git cat-file', cat);
+      }
+
+      if (!hit) {
+        const evidence = [...byValue].map(([v, keys]) => ({key: keys.join(', '), detail: `in no committed file (${redact(v)})`}));
+        return result('pass', `the values of ${names} are in none of the ${scanned} files committed on any branch or tag`, [...evidence, ...short, ...notes]);
+      }
+      const found = hit;
+      const prefix = await repoPrefix(ctx, signal);
+      // Which commit first brought that blob in, and at what path.
+      const log = await ctx.run('git', ['-c', 'core.quotePath=off', 'log', '--all', '--no-renames', '--reverse', '--format=%x01%h %cs', '--name-only', '-z', `--find-object=${found.oid}`], {
+        signal,
+        timeoutMs: 20_000,
+      });
+      let commit: string | undefined;
+      let path = found.path;
+      if (log.ok) {
+        const tokens = log.stdout.split('\0');
+        const c = tokens.findIndex((t) => t.startsWith('\x01'));
+        if (c >= 0) {
+          commit = tokens[c]!.slice(1);
+          const named = tokens[c + 1]?.replace(/^\n/, '');
+          if (named) path = named;
+        }
+      }
+      const [hash, date] = commit?.split(' ') ?? [];
+      const rel = underRoot(path, prefix);
+      const how = found.needle.base64 ? ' base64-encoded' : '';
+      const where = rel ?? `${path} (repository path, outside this deployment)`;
+      const when = hash ? `committed in ${hash} (${date ?? 'date unknown'})` : 'in a commit git log does not show (a merge)';
+      const evidence: Evidence[] = [
+        {...(rel !== undefined ? {file: rel} : {}), key: found.needle.keys.join(', '), detail: `the value (${redact(found.needle.value)}) is${how} in ${where}, ${when}`},
+      ];
+      return result(
+        'fail',
+        `the value of ${found.needle.keys.join(', ')} was committed: anyone with a clone has it, even if the file has since changed; rotate it (the search stopped at this first hit)`,
+        [...evidence, ...notes],
+      );
+    });
+  },
 });

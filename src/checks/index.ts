@@ -6,6 +6,7 @@ import * as files from './files.js';
 import * as formats from './formats.js';
 import * as git from './git.js';
 import * as helm from './helm.js';
+import * as host from './host.js';
 import * as http from './http.js';
 import * as k8s from './k8s.js';
 import * as net from './net.js';
@@ -13,7 +14,7 @@ import * as secrets from './secrets.js';
 import * as tls from './tls.js';
 
 /** Every check, by id. Adding a check: write it in its family's file; it is picked up here. */
-export const FAMILIES = {env, secrets, compose, helm, k8s, git, net, dns, files, tls, http, formats} as const;
+export const FAMILIES = {env, secrets, compose, helm, k8s, git, net, dns, files, tls, http, formats, host} as const;
 
 function build(): Map<string, CheckDef> {
   const map = new Map<string, CheckDef>();

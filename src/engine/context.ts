@@ -156,6 +156,25 @@ export class Context {
     });
   }
 
+  /**
+   * Manifests rendered by `helm template` from the chart directory `chart` (relative to the root)
+   * with the pack's values files, lowest precedence first; for deployments that keep no rendered
+   * output. Undefined when helm is not installed; a SourceError naming the chart when it fails
+   * (helm's own output is not repeated: it may quote values).
+   */
+  helmTemplate(chart: string): Promise<Manifest[] | undefined> {
+    return this.once(`helmTemplate:${chart}`, async () => {
+      const values = await this.glob(this.pack.files.helmValues);
+      // The chart directory's name, as a valid release name (`.` gives `release`).
+      const release = (chart.replace(/\/+$/, '').split('/').pop() ?? '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'release';
+      const r = await this.run('helm', ['template', release, chart, ...values.flatMap((v) => ['--values', v])], {timeoutMs: 20_000});
+      if (r.missing) return undefined;
+      if (!r.ok) throw new SourceError(r.timedOut ? 'helm template did not finish within 20 s' : `helm template failed (exit ${r.exitCode ?? '?'}); run it by hand to see why`, chart);
+      const {parseManifests} = await import('../sources/manifests.js');
+      return parseManifests(r.stdout, `${chart} (helm template)`);
+    });
+  }
+
   /** Runs a program without a shell, bounded in time, never reading our stdin. */
   run(file: string, args: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     return runCommand(file, args, {cwd: this.root, ...options});

@@ -1,10 +1,20 @@
-
 export interface RunOptions {
   cwd?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Extra environment on top of a minimal one (PATH, HOME, C locale). */
   env?: Record<string, string>;
+  /**
+   * Text written to the program's stdin, which is otherwise closed. Data a program must read
+   * that may not be seen in `ps` (argv) goes here, never into `args`.
+   */
+  input?: string;
+  /**
+   * Receives stdout as it arrives instead of buffering it (`stdout` is then ''), so output of any
+   * size can be scanned. Return `false` to stop the program early: it is killed, and the result
+   * is `ok` with `stopped` set.
+   */
+  onStdout?: (chunk: Buffer) => boolean | void;
 }
 
 export interface CommandResult {
@@ -17,23 +27,28 @@ export interface CommandResult {
   missing: boolean;
   /** A short reason that never includes the program's output (which may hold secrets). */
   reason?: string;
+  /** `onStdout` asked to stop, and the program was killed before it finished. */
+  stopped?: boolean;
 }
 
 /**
- * Runs a program for a check: no shell, stdin closed, our environment (and its secrets) not
- * passed on, a C locale so output parses the same everywhere, and a hard time bound.
+ * Runs a program for a check: no shell, stdin closed (unless `input` is given), our environment
+ * (and its secrets) not passed on, a C locale so output parses the same everywhere, and a hard
+ * time bound.
  */
 export async function runCommand(file: string, args: readonly string[], o: RunOptions = {}): Promise<CommandResult> {
   // Loaded on first use: the wizard's first frame does not wait for it.
   const {execa} = await import('execa');
-  const r = await execa(file, args, {
+  const streaming = o.onStdout !== undefined;
+  const child = execa(file, args, {
     cwd: o.cwd,
     timeout: o.timeoutMs ?? 10_000,
     forceKillAfterDelay: 1_000,
     cancelSignal: o.signal,
-    stdin: 'ignore',
+    ...(o.input === undefined ? {stdin: 'ignore' as const} : {input: o.input}),
     reject: false,
     maxBuffer: 8_000_000,
+    buffer: {stdout: !streaming, stderr: true},
     extendEnv: false,
     env: {
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
@@ -44,14 +59,29 @@ export async function runCommand(file: string, args: readonly string[], o: RunOp
       ...o.env,
     },
   });
+  let stopped = false;
+  if (o.onStdout && child.stdout) {
+    const onStdout = o.onStdout;
+    child.stdout.on('data', (chunk: Buffer | string) => {
+      if (stopped) return;
+      if (onStdout(typeof chunk === 'string' ? Buffer.from(chunk) : chunk) === false) {
+        stopped = true;
+        child.stdout?.destroy();
+        child.kill();
+      }
+    });
+  }
+  const r = await child;
   const missing = (r as {code?: string}).code === 'ENOENT';
+  const failed = r.failed && !stopped;
   return {
-    ok: !r.failed,
+    ok: !failed,
     exitCode: r.exitCode,
     stdout: typeof r.stdout === 'string' ? r.stdout : '',
     stderr: typeof r.stderr === 'string' ? r.stderr : '',
     timedOut: r.timedOut,
     missing,
-    reason: r.failed ? (missing ? `${file} is not installed` : (r as {shortMessage?: string}).shortMessage) : undefined,
+    reason: failed ? (missing ? `${file} is not installed` : (r as {shortMessage?: string}).shortMessage) : undefined,
+    ...(stopped ? {stopped} : {}),
   };
 }
