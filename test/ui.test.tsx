@@ -51,7 +51,7 @@ describe('start screen', () => {
     assert.match(f, /Deployment .*shipshape-ui-/);
     assert.match(f, /Pack {7}the0 1\.0\.0, detected from docker-compose\.yml/);
     assert.match(f, /Mode {7}Docker Compose \(the0 local\) \(inferred from docker-compose\.yml\)/);
-    assert.match(f, /First pass: 31 items/);
+    assert.match(f, /First pass: 32 items/);
     assert.match(f, /Answering  as alice/);
     assert.match(f, /enter resume · i change mode/);
   });
@@ -138,7 +138,7 @@ describe('overview, summary and help', () => {
     await ui.press('o');
     const f = await ui.waitFor((f) => f.includes('Section'), 'the overview');
     assert.match(f, /▸ Identity and access/);
-    assert.match(f, /Secrets .*\s+\d+\/10\s+\d+\s+\d+\s+\d+/);
+    assert.match(f, /Secrets .*\s+\d+\/11\s+\d+\s+\d+\s+\d+/);
     assert.match(f, /Still open: \d+ critical, \d+ high/);
     await ui.press(KEY.down, KEY.down);
     await ui.waitFor((f) => f.includes('▸ Network and TLS'), 'the cursor on Network');
