@@ -3,25 +3,11 @@ import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {CHECKS} from '../src/checks/index.js';
 import type {CheckResult, Evidence} from '../src/engine/types.js';
-import {runCheck, tempDir, writeFiles} from './helpers.js';
+import {dirWith, evidenceAt, lines, places, runCheck, tempDir, writeFiles} from './helpers.js';
 
-const lines = (...l: string[]) => `${l.join('\n')}\n`;
 
-function dir(files: Record<string, string>): string {
-  const d = tempDir();
-  writeFiles(d, files);
-  return d;
-}
 
-function places(r: CheckResult): [string | undefined, number | undefined, string | undefined][] {
-  return r.evidence.map((e) => [e.file, e.line, e.key]);
-}
 
-function evidenceAt(r: CheckResult, file: string, line: number, key: string): Evidence {
-  const e = r.evidence.find((x) => x.file === file && x.line === line && x.key === key);
-  assert.ok(e, `no evidence at ${file}:${line} ${key}; got ${JSON.stringify(places(r))}`);
-  return e;
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -66,7 +52,7 @@ const PORTS = lines(
 );
 
 describe('compose.ports-private', () => {
-  const d = dir({'compose.yaml': PORTS});
+  const d = dirWith({'compose.yaml': PORTS});
 
   test('0.0.0.0 fails at the port line', async () => {
     const r = await runCheck('compose.ports-private', d, {services: ['postgres']});
@@ -118,7 +104,7 @@ describe('compose.ports-private', () => {
   });
 
   test('[::] (every IPv6 interface) fails', async () => {
-    const r = await runCheck('compose.ports-private', dir({'compose.yaml': lines('services:', '  web:', '    image: nginx:1.25', '    ports:', '      - "[::]:80:80"')}));
+    const r = await runCheck('compose.ports-private', dirWith({'compose.yaml': lines('services:', '  web:', '    image: nginx:1.25', '    ports:', '      - "[::]:80:80"')}));
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['compose.yaml', 5, 'web.ports']]);
   });
@@ -165,13 +151,13 @@ describe('compose.ports-private', () => {
 
   test('selected services that are not defined pass; no ports pass', async () => {
     assert.equal((await runCheck('compose.ports-private', d, {services: ['nope']})).status, 'pass');
-    const none = await runCheck('compose.ports-private', dir({'compose.yaml': lines('services:', '  a:', '    image: a:1', '    expose: ["80"]')}));
+    const none = await runCheck('compose.ports-private', dirWith({'compose.yaml': lines('services:', '  a:', '    image: a:1', '    expose: ["80"]')}));
     assert.equal(none.status, 'pass');
     assert.match(none.message, /no published ports/);
   });
 
   test('an override file adds ports at its own file and line', async () => {
-    const o = dir({
+    const o = dirWith({
       'compose.yaml': lines('services:', '  postgres:', '    image: postgres:15-alpine', '    ports:', '      - "127.0.0.1:5432:5432"'),
       'compose.override.yaml': lines('# dev', 'services:', '  postgres:', '    ports:', '      - "5433:5432"'),
     });
@@ -181,7 +167,7 @@ describe('compose.ports-private', () => {
   });
 
   test('interpolated host ip from .env is honoured', async () => {
-    const o = dir({
+    const o = dirWith({
       '.env': 'BIND=127.0.0.1\n',
       'compose.yaml': lines('services:', '  db:', '    image: postgres:16', '    ports:', '      - "${BIND:-0.0.0.0}:5432:5432"'),
     });
@@ -193,13 +179,13 @@ describe('compose.ports-private', () => {
   });
 
   test('no compose file => skip', async () => {
-    const r = await runCheck('compose.ports-private', dir({'.env': 'A=1\n'}));
+    const r = await runCheck('compose.ports-private', dirWith({'.env': 'A=1\n'}));
     assert.equal(r.status, 'skip');
     assert.match(r.message, /no Compose file/);
   });
 
   test('docker-compose.yml is found too', async () => {
-    const r = await runCheck('compose.ports-private', dir({'docker-compose.yml': lines('services:', '  a:', '    image: a:1', '    ports: ["80:80"]')}));
+    const r = await runCheck('compose.ports-private', dirWith({'docker-compose.yml': lines('services:', '  a:', '    image: a:1', '    ports: ["80:80"]')}));
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['docker-compose.yml', 4, 'a.ports']]);
   });
@@ -215,7 +201,7 @@ describe('compose.ports-private', () => {
 });
 
 describe('malformed Compose YAML', () => {
-  const d = dir({
+  const d = dirWith({
     '.env': 'A=1\n',
     'compose.yaml': lines('services:', '  api:', '    image: api:1', '    ports:', '      - "80:80"', '     bad: [unclosed'),
   });
@@ -241,14 +227,14 @@ describe('malformed Compose YAML', () => {
   });
 
   test('a duplicate key is an error at its line', async () => {
-    const dup = dir({'compose.yaml': lines('services:', '  api:', '    image: api:1', '    image: api:2')});
+    const dup = dirWith({'compose.yaml': lines('services:', '  api:', '    image: api:1', '    image: api:2')});
     const r = await runCheck('compose.image-pinned', dup);
     assert.equal(r.status, 'error');
     assert.deepEqual(places(r), [['compose.yaml', 4, undefined]]);
   });
 
   test('a broken env_file: reference is an error at the env_file line', async () => {
-    const miss = dir({'compose.yaml': lines('services:', '  api:', '    image: api:1', '    env_file:', '      - api.env')});
+    const miss = dirWith({'compose.yaml': lines('services:', '  api:', '    image: api:1', '    env_file:', '      - api.env')});
     const r = await runCheck('compose.image-pinned', miss);
     assert.equal(r.status, 'error');
     assert.deepEqual(places(r), [['compose.yaml', 5, 'env_file']]);
@@ -257,7 +243,7 @@ describe('malformed Compose YAML', () => {
 
 describe('compose.image-pinned', () => {
   const DIGEST = `sha256:${'a1b2c3d4'.repeat(8)}`;
-  const d = dir({
+  const d = dirWith({
     'compose.yaml': lines(
       'services:', //                                            1
       '  web:', //                                               2
@@ -311,7 +297,7 @@ describe('compose.image-pinned', () => {
   });
 
   test('no compose file => skip', async () => {
-    assert.equal((await runCheck('compose.image-pinned', dir({}))).status, 'skip');
+    assert.equal((await runCheck('compose.image-pinned', dirWith({}))).status, 'skip');
   });
 
   test('a bad param is an error', async () => {
@@ -322,7 +308,7 @@ describe('compose.image-pinned', () => {
 
 describe('compose.docker-socket', () => {
   test('a socket mount (short and long syntax) and privileged warn at their lines', async () => {
-    const d = dir({
+    const d = dirWith({
       'compose.yaml': lines(
         'services:', //                                                 1
         '  traefik:', //                                                2
@@ -354,7 +340,7 @@ describe('compose.docker-socket', () => {
   });
 
   test('privileged: false and a look-alike path pass', async () => {
-    const d = dir({
+    const d = dirWith({
       'compose.yaml': lines('services:', '  a:', '    image: a:1', '    privileged: false', '    volumes:', '      - ./docker.sock.bak:/x', '      - ./my-docker.sock:/y'),
     });
     const r = await runCheck('compose.docker-socket', d);
@@ -363,14 +349,14 @@ describe('compose.docker-socket', () => {
   });
 
   test('no compose file => skip; bad param => error', async () => {
-    assert.equal((await runCheck('compose.docker-socket', dir({}))).status, 'skip');
-    assert.equal((await runCheck('compose.docker-socket', dir({}), {services: [1]})).status, 'error');
+    assert.equal((await runCheck('compose.docker-socket', dirWith({}))).status, 'skip');
+    assert.equal((await runCheck('compose.docker-socket', dirWith({}), {services: [1]})).status, 'error');
     assert.equal(CHECKS.get('compose.docker-socket')!.params.safeParse({services: [1]}).success, false);
   });
 });
 
 describe('compose.resource-limits', () => {
-  const d = dir({
+  const d = dirWith({
     'compose.yaml': lines(
       'services:', //                           1
       '  api:', //                              2
@@ -412,14 +398,14 @@ describe('compose.resource-limits', () => {
   test('images selects; no compose => skip; bad param => error', async () => {
     assert.equal((await runCheck('compose.resource-limits', d, {images: ['postgres']})).status, 'fail');
     assert.equal((await runCheck('compose.resource-limits', d, {images: ['api']})).status, 'pass');
-    assert.equal((await runCheck('compose.resource-limits', dir({}))).status, 'skip');
+    assert.equal((await runCheck('compose.resource-limits', dirWith({}))).status, 'skip');
     assert.equal((await runCheck('compose.resource-limits', d, {images: [1]})).status, 'error');
     assert.equal(CHECKS.get('compose.resource-limits')!.params.safeParse({images: [1]}).success, false);
   });
 });
 
 describe('compose.env', () => {
-  const d = dir({
+  const d = dirWith({
     '.env': 'NODE_ENV=production\n',
     'compose.yaml': lines(
       'services:', //                               1
@@ -456,7 +442,7 @@ describe('compose.env', () => {
 
   test('unknown services skip; no compose skip; keys are required', async () => {
     assert.equal((await runCheck('compose.env', d, {services: ['nope'], keys: ['NODE_ENV']})).status, 'skip');
-    assert.equal((await runCheck('compose.env', dir({}), {keys: ['NODE_ENV']})).status, 'skip');
+    assert.equal((await runCheck('compose.env', dirWith({}), {keys: ['NODE_ENV']})).status, 'skip');
     assert.equal((await runCheck('compose.env', d, {})).status, 'error');
     assert.equal((await runCheck('compose.env', d, {keys: []})).status, 'error');
     assert.equal(CHECKS.get('compose.env')!.params.safeParse({keys: []}).success, false);
@@ -465,7 +451,7 @@ describe('compose.env', () => {
 
 describe('compose.no-literal', () => {
   const SECRET = '768548fa939adba37a8764d0660ee7ecebb87965903557dba6c5fc778018d512';
-  const d = dir({
+  const d = dirWith({
     '.env': `JWT_SECRET=${SECRET}\n`,
     'api.env': `API_TOKEN=${SECRET}\n`,
     'compose.yaml': lines(
@@ -509,7 +495,7 @@ describe('compose.no-literal', () => {
   });
 
   test('no compose => skip; bad level => error', async () => {
-    assert.equal((await runCheck('compose.no-literal', dir({}), {keys: ['JWT_SECRET']})).status, 'skip');
+    assert.equal((await runCheck('compose.no-literal', dirWith({}), {keys: ['JWT_SECRET']})).status, 'skip');
     assert.equal((await runCheck('compose.no-literal', d, {keys: ['JWT_SECRET'], level: 'info'})).status, 'error');
     assert.equal(CHECKS.get('compose.no-literal')!.params.safeParse({keys: ['JWT_SECRET'], level: 'info'}).success, false);
   });

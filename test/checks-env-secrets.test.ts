@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {CHECKS} from '../src/checks/index.js';
 import type {CheckResult, Evidence} from '../src/engine/types.js';
-import {runCheck, tempDir, writeFiles} from './helpers.js';
+import {dirWith, evidenceAt, lines, places, runCheck, tempDir, writeFiles} from './helpers.js';
 
 // Shipped defaults of the0's templates.
 const PG_DEFAULT = 'the0_password';
@@ -49,24 +49,9 @@ async function check(id: string, d: string, params: Record<string, unknown> = {}
   return r;
 }
 
-/** The evidence as [file, line, key] triples, for exact comparison. */
-function places(r: CheckResult): [string | undefined, number | undefined, string | undefined][] {
-  return r.evidence.map((e) => [e.file, e.line, e.key]);
-}
 
-function evidenceAt(r: CheckResult, file: string | undefined, line: number | undefined, key: string): Evidence {
-  const e = r.evidence.find((x) => x.file === file && x.line === line && x.key === key);
-  assert.ok(e, `no evidence at ${file}:${line} ${key}; got ${JSON.stringify(places(r))}`);
-  return e;
-}
 
-function dir(files: Record<string, string>): string {
-  const d = tempDir();
-  writeFiles(d, files);
-  return d;
-}
 
-const lines = (...l: string[]) => `${l.join('\n')}\n`;
 
 // ---------------------------------------------------------------------------------------------
 // A the0-like Compose deployment still holding every shipped default.
@@ -102,27 +87,27 @@ const THE0_COMPOSE = lines(
 );
 
 function the0(extra: Record<string, string> = {}): string {
-  return dir({'.env': THE0_ENV, 'compose.yaml': THE0_COMPOSE, ...extra});
+  return dirWith({'.env': THE0_ENV, 'compose.yaml': THE0_COMPOSE, ...extra});
 }
 
 // ---------------------------------------------------------------------------------------------
 
 describe('env.present', () => {
   test('a missing .env fails and names the file', async () => {
-    const r = await runCheck('env.present', dir({'compose.yaml': 'services: {}\n'}));
+    const r = await runCheck('env.present', dirWith({'compose.yaml': 'services: {}\n'}));
     assert.equal(r.status, 'fail');
     assert.deepEqual(r.evidence, [{file: '.env', detail: 'missing'}]);
   });
 
   test('a well-formed .env passes with its key count', async () => {
-    const r = await runCheck('env.present', dir({'.env': lines('# c', 'A=1', '', 'export B="two"', "C='3'")}));
+    const r = await runCheck('env.present', dirWith({'.env': lines('# c', 'A=1', '', 'export B="two"', "C='3'")}));
     assert.equal(r.status, 'pass');
     assert.match(r.message, /3 keys/);
     assert.deepEqual(places(r), [['.env', undefined, undefined]]);
   });
 
   test('duplicate keys warn at the winning line, listing every line', async () => {
-    const r = await runCheck('env.present', dir({'.env': lines('A=1', 'B=2', 'A=3', 'C=4', 'B=5', 'A=6')}));
+    const r = await runCheck('env.present', dirWith({'.env': lines('A=1', 'B=2', 'A=3', 'C=4', 'B=5', 'A=6')}));
     assert.equal(r.status, 'warn');
     assert.deepEqual(places(r).sort(), [
       ['.env', 5, 'B'],
@@ -132,7 +117,7 @@ describe('env.present', () => {
   });
 
   test('the file param reads another path', async () => {
-    const d = dir({'deploy/prod.env': 'X=1\n'});
+    const d = dirWith({'deploy/prod.env': 'X=1\n'});
     assert.equal((await runCheck('env.present', d, {file: 'deploy/prod.env'})).status, 'pass');
     const missing = await runCheck('env.present', d, {file: 'deploy/other.env'});
     assert.equal(missing.status, 'fail');
@@ -140,24 +125,24 @@ describe('env.present', () => {
   });
 
   test('the default file follows the pack files.env', async () => {
-    const d = dir({'config/app.env': 'X=1\n'});
+    const d = dirWith({'config/app.env': 'X=1\n'});
     assert.equal((await runCheck('env.present', d, {}, {env: ['config/app.env']})).status, 'pass');
   });
 
   test('a line that is not KEY=value is an error naming file, line and key', async () => {
-    const r = await runCheck('env.present', dir({'.env': lines('A=1', 'DOMAIN: the0.acme.io', 'B=2')}));
+    const r = await runCheck('env.present', dirWith({'.env': lines('A=1', 'DOMAIN: the0.acme.io', 'B=2')}));
     assert.equal(r.status, 'error');
     assert.deepEqual(places(r), [['.env', 2, 'DOMAIN']]);
   });
 
   test('a quote that never closes is an error at its line', async () => {
-    const r = await runCheck('env.present', dir({'.env': lines('A=1', 'B="open', 'C=3')}));
+    const r = await runCheck('env.present', dirWith({'.env': lines('A=1', 'B="open', 'C=3')}));
     assert.equal(r.status, 'error');
     assert.deepEqual(places(r), [['.env', 2, 'B']]);
   });
 
   test('a wrong param type is an error', async () => {
-    const r = await runCheck('env.present', dir({'.env': 'A=1\n'}), {file: 42});
+    const r = await runCheck('env.present', dirWith({'.env': 'A=1\n'}), {file: 42});
     assert.equal(r.status, 'error');
     assert.match(r.message, /bad params/);
     assert.equal(CHECKS.get('env.present')!.params.safeParse({file: 42}).success, false);
@@ -169,7 +154,7 @@ describe('env.value', () => {
   const EMAIL = '^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$';
 
   test('a value matching the pattern passes and is shown (not secret)', async () => {
-    const d = dir({'.env': lines('DOMAIN=the0.acme.io', 'ACME_EMAIL=ops@acme.io')});
+    const d = dirWith({'.env': lines('DOMAIN=the0.acme.io', 'ACME_EMAIL=ops@acme.io')});
     const r = await runCheck('env.value', d, {keys: ['ACME_EMAIL'], pattern: EMAIL, expect: 'a real email address'});
     assert.equal(r.status, 'pass');
     assert.deepEqual(places(r), [['.env', 2, 'ACME_EMAIL']]);
@@ -178,7 +163,7 @@ describe('env.value', () => {
   });
 
   test('a value not matching the pattern fails with the expectation', async () => {
-    const d = dir({'.env': lines('ACME_EMAIL=not-an-email')});
+    const d = dirWith({'.env': lines('ACME_EMAIL=not-an-email')});
     const r = await runCheck('env.value', d, {keys: ['ACME_EMAIL'], pattern: EMAIL, expect: 'a real email address'});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['.env', 1, 'ACME_EMAIL']]);
@@ -186,29 +171,29 @@ describe('env.value', () => {
   });
 
   test('reject catches example domains (case-insensitive)', async () => {
-    const d = dir({'.env': lines('A=1', 'DOMAIN=The0.Example.COM')});
+    const d = dirWith({'.env': lines('A=1', 'DOMAIN=The0.Example.COM')});
     const r = await runCheck('env.value', d, {keys: ['DOMAIN'], reject: '(^|\\.)example\\.com$', expect: 'a real domain'});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['.env', 2, 'DOMAIN']]);
-    const ok = await runCheck('env.value', dir({'.env': 'DOMAIN=the0.acme.io\n'}), {keys: ['DOMAIN'], reject: '(^|\\.)example\\.com$'});
+    const ok = await runCheck('env.value', dirWith({'.env': 'DOMAIN=the0.acme.io\n'}), {keys: ['DOMAIN'], reject: '(^|\\.)example\\.com$'});
     assert.equal(ok.status, 'pass');
   });
 
   test('an empty value fails even without a pattern', async () => {
-    const r = await runCheck('env.value', dir({'.env': 'DOMAIN=\n'}), {keys: ['DOMAIN']});
+    const r = await runCheck('env.value', dirWith({'.env': 'DOMAIN=\n'}), {keys: ['DOMAIN']});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['.env', 1, 'DOMAIN']]);
     assert.match(r.evidence[0]!.detail, /empty/);
   });
 
   test('not set anywhere: fail when required, skip when not', async () => {
-    const d = dir({'.env': 'OTHER=1\n'});
+    const d = dirWith({'.env': 'OTHER=1\n'});
     assert.equal((await runCheck('env.value', d, {keys: ['DOMAIN']})).status, 'fail');
     assert.equal((await runCheck('env.value', d, {keys: ['DOMAIN'], required: false})).status, 'skip');
   });
 
   test('copies in Compose environment are checked at their own line; services narrows', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': 'DOMAIN=the0.acme.io\n',
       'compose.yaml': lines(
         'services:', //                      1
@@ -231,14 +216,14 @@ describe('env.value', () => {
   });
 
   test('Helm values paths are read too', async () => {
-    const d = dir({'values.yaml': lines('the0Api:', '  env:', '    DOMAIN: the0.example.com')});
+    const d = dirWith({'values.yaml': lines('the0Api:', '  env:', '    DOMAIN: the0.example.com')});
     const r = await runCheck('env.value', d, {helm: ['the0Api.env.DOMAIN'], reject: 'example\\.com$'}, {helmValues: ['values.yaml']});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['values.yaml', 3, 'the0Api.env.DOMAIN']]);
   });
 
   test('secret: true never shows the value, on pass or fail', async () => {
-    const d = dir({'.env': lines(`JWT_SECRET=${HEX_A}`, `SESSION_SECRET=${JWT_DEFAULT}`)});
+    const d = dirWith({'.env': lines(`JWT_SECRET=${HEX_A}`, `SESSION_SECRET=${JWT_DEFAULT}`)});
     const pass = await check('env.value', d, {keys: ['JWT_SECRET'], pattern: '^[0-9a-f]{64}$', secret: true});
     assert.equal(pass.status, 'pass');
     assert.deepEqual(places(pass), [['.env', 1, 'JWT_SECRET']]);
@@ -252,7 +237,7 @@ describe('env.value', () => {
   });
 
   test('a bad param type is an error', async () => {
-    const r = await runCheck('env.value', dir({'.env': 'A=1\n'}), {keys: 'A'});
+    const r = await runCheck('env.value', dirWith({'.env': 'A=1\n'}), {keys: 'A'});
     assert.equal(r.status, 'error');
     assert.equal(CHECKS.get('env.value')!.params.safeParse({keys: 'A'}).success, false);
     assert.equal(CHECKS.get('env.value')!.params.safeParse({keys: ['1BAD']}).success, false);
@@ -293,7 +278,7 @@ describe('secret.not-default', () => {
   });
 
   test('${VAR:-default} with VAR unset counts the default at the Compose line', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': lines('POSTGRES_USER=the0'),
       'compose.yaml': lines(
         'services:', //                                                             1
@@ -315,7 +300,7 @@ describe('secret.not-default', () => {
   });
 
   test('${VAR:-default} with VAR set in .env counts the .env copy only', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': lines(`MINIO_ROOT_PASSWORD=${B64_A}`),
       'compose.yaml': lines('services:', '  minio:', '    image: minio/minio:x', '    environment:', `      MINIO_ROOT_PASSWORD: \${MINIO_ROOT_PASSWORD:-${MINIO_DEFAULT}}`),
     });
@@ -326,7 +311,7 @@ describe('secret.not-default', () => {
   });
 
   test('a literal in Compose environment is its own copy', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': lines(`JWT_SECRET=${HEX_A}`),
       'compose.yaml': lines(
         'services:', //                              1
@@ -359,7 +344,7 @@ describe('secret.not-default', () => {
 
   test('urls: postgresql://user:pass@host/db with a changed password passes; the URL is never shown', async () => {
     const url = `postgresql://the0:${HEX_B}@postgres:5432/the0`;
-    const d = dir({'.env': lines(`DATABASE_URL=${url}`)});
+    const d = dirWith({'.env': lines(`DATABASE_URL=${url}`)});
     const r = await check('secret.not-default', d, {urls: ['DATABASE_URL'], defaults: DEFAULTS});
     assert.equal(r.status, 'pass');
     assert.deepEqual(places(r), [['.env', 1, 'DATABASE_URL (password in URL)']]);
@@ -368,7 +353,7 @@ describe('secret.not-default', () => {
 
   test('a multi-host MongoDB URI still yields its password', async () => {
     const uri = `mongodb://root:${MONGO_DEFAULT}@mongo-0:27017,mongo-1:27017/the0?replicaSet=rs0&authSource=admin`;
-    const d = dir({'.env': lines('A=1', `MONGO_URI=${uri}`)});
+    const d = dirWith({'.env': lines('A=1', `MONGO_URI=${uri}`)});
     const r = await check('secret.not-default', d, {urls: ['MONGO_URI'], defaults: DEFAULTS, required: true});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['.env', 2, 'MONGO_URI (password in URL)']]);
@@ -376,7 +361,7 @@ describe('secret.not-default', () => {
   });
 
   test('a URL password with a stray % is still a copy', async () => {
-    const d = dir({'.env': `DATABASE_URL=postgresql://the0:${MEDIUM}%zz@postgres/the0\n`});
+    const d = dirWith({'.env': `DATABASE_URL=postgresql://the0:${MEDIUM}%zz@postgres/the0\n`});
     const r = await check('secret.strength', d, {urls: ['DATABASE_URL'], required: true});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['.env', 1, 'DATABASE_URL (password in URL)']]);
@@ -385,7 +370,7 @@ describe('secret.not-default', () => {
 
   test('a Compose file in a subfolder: its own .env feeds ${VAR} and bare pass-through keys', async () => {
     // The pack reads only ./.env; deploy/.env is the Compose project's, so its values count at the Compose lines.
-    const d = dir({
+    const d = dirWith({
       'deploy/.env': lines(`JWT_SECRET=${JWT_DEFAULT}`, `POSTGRES_PASSWORD=${PG_DEFAULT}`),
       'deploy/compose.yaml': lines(
         'services:', //                                      1
@@ -406,13 +391,13 @@ describe('secret.not-default', () => {
   });
 
   test('a URL without a password is no copy', async () => {
-    const d = dir({'.env': lines('DATABASE_URL=postgresql://postgres:5432/the0')});
+    const d = dirWith({'.env': lines('DATABASE_URL=postgresql://postgres:5432/the0')});
     assert.equal((await check('secret.not-default', d, {urls: ['DATABASE_URL'], defaults: DEFAULTS})).status, 'skip');
     assert.equal((await check('secret.not-default', d, {urls: ['DATABASE_URL'], defaults: DEFAULTS, required: true})).status, 'fail');
   });
 
   test('CHANGEME is a placeholder even when not listed as a default; placeholders: false lets it through', async () => {
-    const d = dir({'.env': lines('A=1', `API_KEY=${CHANGEME}`)});
+    const d = dirWith({'.env': lines('A=1', `API_KEY=${CHANGEME}`)});
     const r = await check('secret.not-default', d, {keys: ['API_KEY']});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['.env', 2, 'API_KEY']]);
@@ -424,7 +409,7 @@ describe('secret.not-default', () => {
   });
 
   test('minLength fails short values; empty values fail', async () => {
-    const d = dir({'.env': lines(`A_SECRET=${MEDIUM}`, 'B_SECRET=')});
+    const d = dirWith({'.env': lines(`A_SECRET=${MEDIUM}`, 'B_SECRET=')});
     const short = await check('secret.not-default', d, {keys: ['A_SECRET'], minLength: 32});
     assert.equal(short.status, 'fail');
     assert.match(short.evidence[0]!.detail, /shorter than 32/);
@@ -436,7 +421,7 @@ describe('secret.not-default', () => {
   });
 
   test('changed values pass and every copy is listed', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': lines(`POSTGRES_PASSWORD=${HEX_A}`, `DATABASE_URL=postgresql://the0:${HEX_A}@postgres/the0`),
       'compose.yaml': THE0_COMPOSE,
     });
@@ -451,7 +436,7 @@ describe('secret.not-default', () => {
   });
 
   test('an env_file: copy is counted at its own file and line', async () => {
-    const d = dir({
+    const d = dirWith({
       'compose.yaml': lines('services:', '  api:', '    image: api:1', '    env_file: api.env'),
       'api.env': lines('# api', `JWT_SECRET=${JWT_DEFAULT}`),
     });
@@ -462,7 +447,7 @@ describe('secret.not-default', () => {
   });
 
   test('Helm values: a default password fails at its values line', async () => {
-    const d = dir({'values.yaml': lines('postgresql:', '  auth:', '    username: the0', `    password: ${PG_DEFAULT}`)});
+    const d = dirWith({'values.yaml': lines('postgresql:', '  auth:', '    username: the0', `    password: ${PG_DEFAULT}`)});
     const r = await check('secret.not-default', d, {helm: ['postgresql.auth.password'], defaults: DEFAULTS}, {helmValues: ['values.yaml']});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['values.yaml', 4, 'postgresql.auth.password']]);
@@ -470,7 +455,7 @@ describe('secret.not-default', () => {
   });
 
   test('Helm values: the later values file wins', async () => {
-    const d = dir({
+    const d = dirWith({
       'values.yaml': lines('postgresql:', '  auth:', `    password: ${PG_DEFAULT}`),
       'values.prod.yaml': lines('# prod', 'postgresql:', '  auth:', `    password: ${HEX_B}`),
     });
@@ -481,7 +466,7 @@ describe('secret.not-default', () => {
   });
 
   test('a chart default applies when no values file sets the path', async () => {
-    const d = dir({'values.yaml': lines('postgresql:', '  auth:', '    username: the0')});
+    const d = dirWith({'values.yaml': lines('postgresql:', '  auth:', '    username: the0')});
     const r = await check(
       'secret.not-default',
       d,
@@ -495,7 +480,7 @@ describe('secret.not-default', () => {
   });
 
   test('externalWhen: global.existingSecret set => pass with a note naming where it is set', async () => {
-    const d = dir({'values.yaml': lines('global:', '  existingSecret: the0-secrets', 'postgresql:', '  auth:', `    password: ${PG_DEFAULT}`)});
+    const d = dirWith({'values.yaml': lines('global:', '  existingSecret: the0-secrets', 'postgresql:', '  auth:', `    password: ${PG_DEFAULT}`)});
     const r = await check(
       'secret.not-default',
       d,
@@ -509,7 +494,7 @@ describe('secret.not-default', () => {
   });
 
   test('externalWhen empty => the values are checked', async () => {
-    const d = dir({'values.yaml': lines('global:', '  existingSecret: ""', 'postgresql:', '  auth:', `    password: ${PG_DEFAULT}`)});
+    const d = dirWith({'values.yaml': lines('global:', '  existingSecret: ""', 'postgresql:', '  auth:', `    password: ${PG_DEFAULT}`)});
     const r = await check(
       'secret.not-default',
       d,
@@ -522,7 +507,7 @@ describe('secret.not-default', () => {
   });
 
   test('required: no copy anywhere fails when required, skips otherwise', async () => {
-    const d = dir({'.env': 'OTHER=1\n'});
+    const d = dirWith({'.env': 'OTHER=1\n'});
     const req = await check('secret.not-default', d, {keys: ['JWT_SECRET'], required: true});
     assert.equal(req.status, 'fail');
     assert.match(req.message, /JWT_SECRET is not set anywhere/);
@@ -551,14 +536,14 @@ describe('secret.strength', () => {
   });
 
   test('a long placeholder is weak whatever its length', async () => {
-    const r = await check('secret.strength', dir({'.env': `JWT_SECRET=${JWT_DEFAULT}\n`}), {keys: ['JWT_SECRET'], minBits: 64});
+    const r = await check('secret.strength', dirWith({'.env': `JWT_SECRET=${JWT_DEFAULT}\n`}), {keys: ['JWT_SECRET'], minBits: 64});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['.env', 1, 'JWT_SECRET']]);
     assertNoLeak(r);
   });
 
   test('32 random bytes (hex or base64url) pass 256 bits', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': lines(`JWT_SECRET=${HEX_A}`, `SESSION_SECRET=${B64_A}`),
       'compose.yaml': lines('services:', '  api:', '    image: api:1', '    environment:', '      JWT_SECRET: ${JWT_SECRET}', `      SESSION_SECRET: ${B64_A}`),
     });
@@ -574,7 +559,7 @@ describe('secret.strength', () => {
   });
 
   test('minBits moves the bar', async () => {
-    const d = dir({'.env': `API_TOKEN=${MEDIUM}\n`});
+    const d = dirWith({'.env': `API_TOKEN=${MEDIUM}\n`});
     assert.equal((await check('secret.strength', d, {keys: ['API_TOKEN'], minBits: 128})).status, 'pass');
     const r = await check('secret.strength', d, {keys: ['API_TOKEN']});
     assert.equal(r.status, 'fail');
@@ -583,7 +568,7 @@ describe('secret.strength', () => {
   });
 
   test('Helm values and chart defaults are read', async () => {
-    const d = dir({'values.yaml': lines('the0Api:', '  env:', `    JWT_SECRET: ${HEX_A}`)});
+    const d = dirWith({'values.yaml': lines('the0Api:', '  env:', `    JWT_SECRET: ${HEX_A}`)});
     const r = await check(
       'secret.strength',
       d,
@@ -596,7 +581,7 @@ describe('secret.strength', () => {
   });
 
   test('externalWhen set passes with the note; required with nothing set fails', async () => {
-    const d = dir({'values.yaml': lines('global:', '  existingSecret: the0-secrets')});
+    const d = dirWith({'values.yaml': lines('global:', '  existingSecret: the0-secrets')});
     const ext = await check('secret.strength', d, {helm: ['the0Api.env.JWT_SECRET'], externalWhen: 'global.existingSecret', required: true}, {helmValues: ['values.yaml']});
     assert.equal(ext.status, 'pass');
     assert.deepEqual(places(ext), [['values.yaml', 2, 'global.existingSecret']]);
@@ -627,7 +612,7 @@ describe('secret.consistent', () => {
     );
 
   test('JWT_SECRET literal in two services with different values fails with both lines', async () => {
-    const r = await check('secret.consistent', dir({'compose.yaml': twoServices(HEX_A, HEX_B)}), {keys: ['JWT_SECRET']});
+    const r = await check('secret.consistent', dirWith({'compose.yaml': twoServices(HEX_A, HEX_B)}), {keys: ['JWT_SECRET']});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [
       ['compose.yaml', 5, 'JWT_SECRET'],
@@ -639,7 +624,7 @@ describe('secret.consistent', () => {
   });
 
   test('the same value in both services passes', async () => {
-    const r = await check('secret.consistent', dir({'compose.yaml': twoServices(HEX_A, HEX_A)}), {keys: ['JWT_SECRET']});
+    const r = await check('secret.consistent', dirWith({'compose.yaml': twoServices(HEX_A, HEX_A)}), {keys: ['JWT_SECRET']});
     assert.equal(r.status, 'pass');
     assert.deepEqual(places(r), [
       ['compose.yaml', 5, 'JWT_SECRET'],
@@ -649,13 +634,13 @@ describe('secret.consistent', () => {
   });
 
   test('services narrows to one copy', async () => {
-    const r = await check('secret.consistent', dir({'compose.yaml': twoServices(HEX_A, HEX_B)}), {keys: ['JWT_SECRET'], services: ['the0-api']});
+    const r = await check('secret.consistent', dirWith({'compose.yaml': twoServices(HEX_A, HEX_B)}), {keys: ['JWT_SECRET'], services: ['the0-api']});
     assert.equal(r.status, 'pass');
     assert.match(r.message, /single copy/);
   });
 
   test('a .env copy and a literal Compose copy that differ fail', async () => {
-    const d = dir({'.env': lines(`JWT_SECRET=${HEX_A}`), 'compose.yaml': twoServices('${JWT_SECRET}', HEX_B)});
+    const d = dirWith({'.env': lines(`JWT_SECRET=${HEX_A}`), 'compose.yaml': twoServices('${JWT_SECRET}', HEX_B)});
     const r = await check('secret.consistent', d, {keys: ['JWT_SECRET']});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [
@@ -666,7 +651,7 @@ describe('secret.consistent', () => {
   });
 
   test('a password and the password inside DATABASE_URL are compared', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': lines(`POSTGRES_PASSWORD=${HEX_A}`, `DATABASE_URL=postgresql://the0:${HEX_B}@postgres:5432/the0`),
     });
     const r = await check('secret.consistent', d, {keys: ['POSTGRES_PASSWORD'], urls: ['DATABASE_URL']});
@@ -676,14 +661,14 @@ describe('secret.consistent', () => {
       ['.env', 2, 'DATABASE_URL (password in URL)'],
     ]);
     assertNoLeak(r);
-    const same = dir({'.env': lines(`POSTGRES_PASSWORD=${HEX_A}`, `DATABASE_URL=postgresql://the0:${HEX_A}@postgres:5432/the0`)});
+    const same = dirWith({'.env': lines(`POSTGRES_PASSWORD=${HEX_A}`, `DATABASE_URL=postgresql://the0:${HEX_A}@postgres:5432/the0`)});
     const ok = await check('secret.consistent', same, {keys: ['POSTGRES_PASSWORD'], urls: ['DATABASE_URL']});
     assert.equal(ok.status, 'pass');
     assertNoLeak(ok);
   });
 
   test('.env and Helm values copies are compared', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': lines(`JWT_SECRET=${B64_A}`),
       'values.yaml': lines('the0Api:', '  env:', `    JWT_SECRET: ${B64_B}`),
     });
@@ -697,7 +682,7 @@ describe('secret.consistent', () => {
   });
 
   test('no copies: pass with nothing to compare', async () => {
-    const r = await check('secret.consistent', dir({'.env': 'A=1\n'}), {keys: ['JWT_SECRET']});
+    const r = await check('secret.consistent', dirWith({'.env': 'A=1\n'}), {keys: ['JWT_SECRET']});
     assert.equal(r.status, 'pass');
     assert.match(r.message, /no copies/);
   });

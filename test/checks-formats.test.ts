@@ -6,30 +6,15 @@ import {describe, test} from 'node:test';
 import * as formats from '../src/checks/formats.js';
 import {runStep} from '../src/engine/run.js';
 import type {CheckDef, CheckResult, Evidence} from '../src/engine/types.js';
-import {contextFor, tempDir, writeFiles} from './helpers.js';
+import {contextFor, dirWith, evidenceAt, lines, places, tempDir, writeFiles} from './helpers.js';
 
-const lines = (...l: string[]) => `${l.join('\n')}\n`;
 
-function dir(files: Record<string, string>): string {
-  const d = tempDir('shipshape-formats-');
-  writeFiles(d, files);
-  return d;
-}
 
 function run(def: CheckDef, d: string, params: Record<string, unknown>, files: Record<string, unknown> = {}): Promise<CheckResult> {
   return runStep(def, contextFor(d, files), params, 5000);
 }
 
-/** The evidence as [file, line, key] triples, for exact comparison. */
-function places(r: CheckResult): [string | undefined, number | undefined, string | undefined][] {
-  return r.evidence.map((e) => [e.file, e.line, e.key]);
-}
 
-function evidenceAt(r: CheckResult, file: string | undefined, line: number | undefined, key: string): Evidence {
-  const e = r.evidence.find((x) => x.file === file && x.line === line && x.key === key);
-  assert.ok(e, `no evidence at ${file}:${line} ${key}; got ${JSON.stringify(places(r))}`);
-  return e;
-}
 
 /** No secret (nor any 8-character slice of one, nor a PEM body line) appears anywhere in the result. */
 function assertNoLeak(r: CheckResult, secrets: readonly string[]): void {
@@ -76,7 +61,7 @@ describe('format.base64', () => {
   const SECRETS = [STD, URLSAFE, SHORT, LONG];
 
   test('every copy, in .env and Compose, standard or url-safe, padded or not, passes at its place', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': lines('# keys', `MASTER_KEY=${STD}`),
       'compose.yaml': lines('services:', '  api:', '    image: api:1.0.0', '    environment:', `      MASTER_KEY: "${URLSAFE}"`),
     });
@@ -91,7 +76,7 @@ describe('format.base64', () => {
   });
 
   test('each wrong copy fails at its own line with what is wrong', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': lines(
         `A=${STD}`, //                       1 good
         `B=${SHORT}`, //                     2 31 bytes
@@ -121,7 +106,7 @@ describe('format.base64', () => {
 
   test('bytes sets the length; alphabet can insist on one spelling', async () => {
     const k24 = randomBytes(24).toString('base64url');
-    const d = dir({'.env': lines(`K=${k24}`, `S=${STD}`, `U=${URLSAFE}`)});
+    const d = dirWith({'.env': lines(`K=${k24}`, `S=${STD}`, `U=${URLSAFE}`)});
     assert.equal((await run(formats.base64, d, {keys: ['K'], bytes: 24})).status, 'pass');
     assert.equal((await run(formats.base64, d, {keys: ['K']})).status, 'fail');
     const std = await run(formats.base64, d, {keys: ['S', 'U'], alphabet: 'standard'});
@@ -132,7 +117,7 @@ describe('format.base64', () => {
   });
 
   test('secret: false shows the value; the default shows only its shape', async () => {
-    const d = dir({'.env': lines(`K=${SHORT}`)});
+    const d = dirWith({'.env': lines(`K=${SHORT}`)});
     const hidden = await run(formats.base64, d, {keys: ['K']});
     assertNoLeak(hidden, [SHORT]);
     const shown = await run(formats.base64, d, {keys: ['K'], secret: false});
@@ -140,13 +125,13 @@ describe('format.base64', () => {
   });
 
   test('not set: fail when required, else skip; an empty copy counts as not set unless required', async () => {
-    const none = dir({'.env': lines('OTHER=1')});
+    const none = dirWith({'.env': lines('OTHER=1')});
     const req = await run(formats.base64, none, {keys: ['MASTER_KEY'], required: true});
     assert.equal(req.status, 'fail');
     assert.match(req.message, /MASTER_KEY is not set anywhere/);
     assert.equal((await run(formats.base64, none, {keys: ['MASTER_KEY']})).status, 'skip');
 
-    const empty = dir({'.env': lines('MASTER_KEY=')});
+    const empty = dirWith({'.env': lines('MASTER_KEY=')});
     const skip = await run(formats.base64, empty, {keys: ['MASTER_KEY']});
     assert.equal(skip.status, 'skip');
     assert.deepEqual(places(skip), [['.env', 1, 'MASTER_KEY']]);
@@ -156,7 +141,7 @@ describe('format.base64', () => {
   });
 
   test('a malformed .env is an error naming the file and line', async () => {
-    const d = dir({'.env': lines(`MASTER_KEY=${STD}`, 'this is not an assignment')});
+    const d = dirWith({'.env': lines(`MASTER_KEY=${STD}`, 'this is not an assignment')});
     const r = await run(formats.base64, d, {keys: ['MASTER_KEY']});
     assert.equal(r.status, 'error');
     assert.deepEqual(places(r), [['.env', 2, undefined]]);
@@ -164,14 +149,14 @@ describe('format.base64', () => {
   });
 
   test('a malformed Compose file is an error too', async () => {
-    const d = dir({'.env': lines(`MASTER_KEY=${STD}`), 'compose.yaml': 'services:\n  api: [unclosed\n'});
+    const d = dirWith({'.env': lines(`MASTER_KEY=${STD}`), 'compose.yaml': 'services:\n  api: [unclosed\n'});
     const r = await run(formats.base64, d, {keys: ['MASTER_KEY']});
     assert.equal(r.status, 'error');
     assert.equal(r.evidence[0]?.file, 'compose.yaml');
   });
 
   test('Helm values copies are checked with their line', async () => {
-    const d = dir({'values.yaml': lines('app:', '  secrets:', `    masterKey: "${SHORT}"`)});
+    const d = dirWith({'values.yaml': lines('app:', '  secrets:', `    masterKey: "${SHORT}"`)});
     const r = await run(formats.base64, d, {helm: ['app.secrets.masterKey']}, {helmValues: ['values.yaml']});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['values.yaml', 3, 'app.secrets.masterKey']]);
@@ -179,7 +164,7 @@ describe('format.base64', () => {
   });
 
   test('bad params are an error', async () => {
-    const r = await run(formats.base64, dir({}), {keys: ['K'], bytes: 0});
+    const r = await run(formats.base64, dirWith({}), {keys: ['K'], bytes: 0});
     assert.equal(r.status, 'error');
     assert.match(r.message, /bad params/);
   });
@@ -202,7 +187,7 @@ describe('format.x25519-keypair', () => {
   const params = {keys: ['SEALED_BOX_PRIVATE_KEY'], publicKey: {keys: ['SEALED_BOX_PUBLIC_KEY']}};
 
   test('the public key node derived passes, written in either alphabet, in .env and Compose', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': lines(`SEALED_BOX_PRIVATE_KEY=${A_PRIV}`, `SEALED_BOX_PUBLIC_KEY=${A.pub.toString('base64')}`),
       'compose.yaml': lines('services:', '  orchestrator:', '    image: o:1.0.0', '    environment:', `      SEALED_BOX_PUBLIC_KEY: "${A.pub.toString('base64url')}"`),
     });
@@ -217,7 +202,7 @@ describe('format.x25519-keypair', () => {
   });
 
   test('a public key from another pair fails at that copy and shows the key it should be', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': lines(`SEALED_BOX_PRIVATE_KEY=${A_PRIV}`, `SEALED_BOX_PUBLIC_KEY=${A.pub.toString('base64')}`),
       'compose.yaml': lines('services:', '  api:', '    image: a:1.0.0', '    environment:', `      SEALED_BOX_PUBLIC_KEY: "${B.pub.toString('base64')}"`),
     });
@@ -232,7 +217,7 @@ describe('format.x25519-keypair', () => {
   });
 
   test('a swapped pair (public where private belongs) fails', async () => {
-    const d = dir({'.env': lines(`SEALED_BOX_PRIVATE_KEY=${A.pub.toString('base64')}`, `SEALED_BOX_PUBLIC_KEY=${A_PRIV}`)});
+    const d = dirWith({'.env': lines(`SEALED_BOX_PRIVATE_KEY=${A.pub.toString('base64')}`, `SEALED_BOX_PUBLIC_KEY=${A_PRIV}`)});
     const r = await run(formats.x25519Keypair, d, params);
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['.env', 2, 'SEALED_BOX_PUBLIC_KEY']]);
@@ -241,14 +226,14 @@ describe('format.x25519-keypair', () => {
 
   test('a private key of the wrong length fails; a missing public key fails', async () => {
     const short = randomBytes(16).toString('base64');
-    const bad = dir({'.env': lines(`SEALED_BOX_PRIVATE_KEY=${short}`, `SEALED_BOX_PUBLIC_KEY=${A.pub.toString('base64')}`)});
+    const bad = dirWith({'.env': lines(`SEALED_BOX_PRIVATE_KEY=${short}`, `SEALED_BOX_PUBLIC_KEY=${A.pub.toString('base64')}`)});
     const r1 = await run(formats.x25519Keypair, bad, params);
     assert.equal(r1.status, 'fail');
     assert.deepEqual(places(r1), [['.env', 1, 'SEALED_BOX_PRIVATE_KEY']]);
     assert.match(r1.evidence[0]!.detail, /decodes to 16 bytes, not 32/);
     assertNoLeak(r1, [...SECRETS, short]);
 
-    const lonely = dir({'.env': lines(`SEALED_BOX_PRIVATE_KEY=${A_PRIV}`)});
+    const lonely = dirWith({'.env': lines(`SEALED_BOX_PRIVATE_KEY=${A_PRIV}`)});
     const r2 = await run(formats.x25519Keypair, lonely, params);
     assert.equal(r2.status, 'fail');
     assert.match(JSON.stringify(r2.evidence), /SEALED_BOX_PUBLIC_KEY \(the public key\) is not set anywhere/);
@@ -256,7 +241,7 @@ describe('format.x25519-keypair', () => {
   });
 
   test('two private copies that disagree: the public key fails against the one it does not match', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': lines(`SEALED_BOX_PRIVATE_KEY=${A_PRIV}`, `SEALED_BOX_PUBLIC_KEY=${A.pub.toString('base64')}`),
       'compose.yaml': lines('services:', '  api:', '    image: a:1.0.0', '    environment:', `      SEALED_BOX_PRIVATE_KEY: "${B_PRIV}"`),
     });
@@ -269,7 +254,7 @@ describe('format.x25519-keypair', () => {
   });
 
   test('no private key: skip, or fail when required', async () => {
-    const d = dir({'.env': lines(`SEALED_BOX_PUBLIC_KEY=${A.pub.toString('base64')}`)});
+    const d = dirWith({'.env': lines(`SEALED_BOX_PUBLIC_KEY=${A.pub.toString('base64')}`)});
     assert.equal((await run(formats.x25519Keypair, d, params)).status, 'skip');
     assert.equal((await run(formats.x25519Keypair, d, {...params, required: true})).status, 'fail');
   });
@@ -296,7 +281,7 @@ describe('format.rsa-key', () => {
   const multiLine = (pem: string) => `"${pem.trim()}"`;
 
   test('a 2048-bit key passes, with its public key from another setting and from a file', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': lines(`JWT_PRIVATE_KEY=${oneLine(K2048.privateKey)}`, `JWT_PUBLIC_KEY=${multiLine(K2048.publicKey)}`, 'AFTER=1'),
       'keys/jwt.pub': K2048.publicKey,
     });
@@ -312,14 +297,14 @@ describe('format.rsa-key', () => {
   });
 
   test('a PKCS#1 key written across lines passes', async () => {
-    const d = dir({'.env': lines(`JWT_PRIVATE_KEY=${multiLine(PKCS1.privateKey)}`, `JWT_PUBLIC_KEY=${multiLine(PKCS1.publicKey)}`)});
+    const d = dirWith({'.env': lines(`JWT_PRIVATE_KEY=${multiLine(PKCS1.privateKey)}`, `JWT_PUBLIC_KEY=${multiLine(PKCS1.publicKey)}`)});
     const r = await run(formats.rsaKey, d, {keys: ['JWT_PRIVATE_KEY'], publicKey: {keys: ['JWT_PUBLIC_KEY']}});
     assert.equal(r.status, 'pass', JSON.stringify(r));
     assertNoLeak(r, SECRETS);
   });
 
   test('a 1024-bit key fails minBits 2048 and passes minBits 1024', async () => {
-    const d = dir({'.env': lines(`JWT_PRIVATE_KEY=${oneLine(K1024.privateKey)}`)});
+    const d = dirWith({'.env': lines(`JWT_PRIVATE_KEY=${oneLine(K1024.privateKey)}`)});
     const r = await run(formats.rsaKey, d, {keys: ['JWT_PRIVATE_KEY']});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['.env', 1, 'JWT_PRIVATE_KEY']]);
@@ -329,7 +314,7 @@ describe('format.rsa-key', () => {
   });
 
   test('a public key that belongs to another private key fails, in the setting and in the file', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': lines(`JWT_PRIVATE_KEY=${oneLine(K2048.privateKey)}`, `JWT_PUBLIC_KEY=${oneLine(OTHER.publicKey)}`),
       'keys/jwt.pub': OTHER.publicKey,
     });
@@ -346,7 +331,7 @@ describe('format.rsa-key', () => {
   });
 
   test('a missing public key file fails', async () => {
-    const d = dir({'.env': lines(`JWT_PRIVATE_KEY=${oneLine(K2048.privateKey)}`)});
+    const d = dirWith({'.env': lines(`JWT_PRIVATE_KEY=${oneLine(K2048.privateKey)}`)});
     const r = await run(formats.rsaKey, d, {keys: ['JWT_PRIVATE_KEY'], publicFile: 'keys/missing.pub'});
     assert.equal(r.status, 'fail');
     assert.deepEqual(r.evidence, [{file: 'keys/missing.pub', detail: 'the public key file keys/missing.pub does not exist'}]);
@@ -354,7 +339,7 @@ describe('format.rsa-key', () => {
 
   test('not PEM, a public key in its place, an encrypted key and a broken body each fail with the reason', async () => {
     const broken = K2048.privateKey.replace(/\n([A-Za-z0-9+/]{20})/, '\n!!!!');
-    const d = dir({
+    const d = dirWith({
       '.env': lines(
         'A=not-a-pem-at-all-just-text', //               1
         `B=${oneLine(K2048.publicKey)}`, //               2
@@ -379,7 +364,7 @@ describe('format.rsa-key', () => {
 
   test('an Ed25519 key is not RSA', async () => {
     const ed = generateKeyPairSync('ed25519', {privateKeyEncoding: {type: 'pkcs8', format: 'pem'}, publicKeyEncoding: {type: 'spki', format: 'pem'}});
-    const r = await run(formats.rsaKey, dir({'.env': lines(`K=${oneLine(ed.privateKey)}`)}), {keys: ['K']});
+    const r = await run(formats.rsaKey, dirWith({'.env': lines(`K=${oneLine(ed.privateKey)}`)}), {keys: ['K']});
     assert.equal(r.status, 'fail');
     assert.match(r.evidence[0]!.detail, /ed25519 key, not RSA/);
     assertNoLeak(r, [ed.privateKey]);
@@ -454,7 +439,7 @@ describe('format.nkey', () => {
 
   test('a published public key passes; one flipped character fails the checksum', async () => {
     const flipped = flip(DOC_USER_PUB, 20);
-    const d = dir({'.env': lines(`NATS_USER_PUB=${DOC_USER_PUB}`, `NATS_OTHER_PUB=${flipped}`)});
+    const d = dirWith({'.env': lines(`NATS_USER_PUB=${DOC_USER_PUB}`, `NATS_OTHER_PUB=${flipped}`)});
     const good = await run(formats.nkey, d, {keys: ['NATS_USER_PUB'], kind: 'public', role: 'user'});
     assert.equal(good.status, 'pass', JSON.stringify(good));
     assert.ok(good.evidence[0]!.detail.includes(DOC_USER_PUB), 'a public key may be shown');
@@ -465,7 +450,7 @@ describe('format.nkey', () => {
   });
 
   test('the published seed passes, matches its published public key, and is never printed', async () => {
-    const d = dir({'.env': lines(`NATS_SEED=${DOC_USER_SEED}`, `NATS_PUB=${DOC_USER_PUB}`)});
+    const d = dirWith({'.env': lines(`NATS_SEED=${DOC_USER_SEED}`, `NATS_PUB=${DOC_USER_PUB}`)});
     const r = await run(formats.nkey, d, {keys: ['NATS_SEED'], kind: 'seed', role: 'user', publicKey: {keys: ['NATS_PUB']}});
     assert.equal(r.status, 'pass', JSON.stringify(r));
     assert.deepEqual(places(r), [
@@ -474,14 +459,14 @@ describe('format.nkey', () => {
     ]);
     assertNoLeak(r, [DOC_USER_SEED]);
     const flipped = flip(DOC_USER_SEED, 30);
-    const bad = await run(formats.nkey, dir({'.env': lines(`NATS_SEED=${flipped}`)}), {keys: ['NATS_SEED'], kind: 'seed'});
+    const bad = await run(formats.nkey, dirWith({'.env': lines(`NATS_SEED=${flipped}`)}), {keys: ['NATS_SEED'], kind: 'seed'});
     assert.equal(bad.status, 'fail');
     assert.match(bad.evidence[0]!.detail, /CRC16 checksum/);
     assertNoLeak(bad, [flipped, DOC_USER_SEED]);
   });
 
   test('generated account and operator seeds pass with their role, in .env and Compose', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': lines(`NATS_OPERATOR_SIGNING_SEED=${OP.seed}`, `NATS_ACCOUNT_SIGNING_SEED=${ACC.seed}`, `NATS_JWT_AGENT_ACCOUNT_PUB=${ACC.pub}`),
       'compose.yaml': lines('services:', '  api:', '    image: a:1.0.0', '    environment:', `      NATS_JWT_AGENT_ACCOUNT_PUB: ${ACC.pub}`),
     });
@@ -507,7 +492,7 @@ describe('format.nkey', () => {
       const raw = randomBytes(32);
       return [`SEED_${r}=${encodeSeed(r, raw)}`, `PUB_${r}=${encodePublic(r, raw)}`];
     });
-    const d = dir({'.env': lines(...env)});
+    const d = dirWith({'.env': lines(...env)});
     const seeds = await run(formats.nkey, d, {keys: roles.map((r) => `SEED_${r}`), kind: 'seed'});
     assert.equal(seeds.status, 'pass', JSON.stringify(seeds));
     const pubs = await run(formats.nkey, d, {keys: roles.map((r) => `PUB_${r}`), kind: 'public'});
@@ -519,7 +504,7 @@ describe('format.nkey', () => {
   });
 
   test('a seed where a public key belongs fails without printing it; a public key is not a seed', async () => {
-    const d = dir({'.env': lines(`NATS_ACCOUNT_PUB=${ACC.seed}`, `NATS_SEED=${ACC.pub}`)});
+    const d = dirWith({'.env': lines(`NATS_ACCOUNT_PUB=${ACC.seed}`, `NATS_SEED=${ACC.pub}`)});
     const r1 = await run(formats.nkey, d, {keys: ['NATS_ACCOUNT_PUB'], kind: 'public'});
     assert.equal(r1.status, 'fail');
     assert.match(r1.evidence[0]!.detail, /is a seed \(a private key\), not a public key/);
@@ -530,7 +515,7 @@ describe('format.nkey', () => {
   });
 
   test('length, case and alphabet mistakes each fail with the reason', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': lines(
         `A=${ACC.seed.slice(0, 57)}`, //      1 one character short
         `B=${ACC.seed.toLowerCase()}`, //     2 lower case
@@ -549,7 +534,7 @@ describe('format.nkey', () => {
   });
 
   test('a seed whose public key is another account fails, naming the key the seed gives', async () => {
-    const d = dir({'.env': lines(`NATS_ACCOUNT_SEED=${ACC.seed}`, `NATS_ACCOUNT_PUB=${OTHER_ACC.pub}`)});
+    const d = dirWith({'.env': lines(`NATS_ACCOUNT_SEED=${ACC.seed}`, `NATS_ACCOUNT_PUB=${OTHER_ACC.pub}`)});
     const r = await run(formats.nkey, d, {keys: ['NATS_ACCOUNT_SEED'], kind: 'seed', role: 'account', publicKey: {keys: ['NATS_ACCOUNT_PUB']}});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['.env', 2, 'NATS_ACCOUNT_PUB']]);
@@ -558,7 +543,7 @@ describe('format.nkey', () => {
   });
 
   test('publicKey with kind public is an error', async () => {
-    const r = await run(formats.nkey, dir({'.env': lines(`P=${ACC.pub}`)}), {keys: ['P'], kind: 'public', publicKey: {keys: ['Q']}});
+    const r = await run(formats.nkey, dirWith({'.env': lines(`P=${ACC.pub}`)}), {keys: ['P'], kind: 'public', publicKey: {keys: ['Q']}});
     assert.equal(r.status, 'error');
   });
 });
@@ -582,7 +567,7 @@ describe('format.clerk-secret-key', () => {
   const SECRETS = [LIVE, TEST, PUBLISHABLE].map((k) => k.slice(8));
 
   test('a live key passes; a test key fails unless live is false', async () => {
-    const d = dir({'.env': lines(`AUTH_CLERK_SECRET_KEY=${LIVE}`, `STAGING_CLERK_SECRET_KEY=${TEST}`)});
+    const d = dirWith({'.env': lines(`AUTH_CLERK_SECRET_KEY=${LIVE}`, `STAGING_CLERK_SECRET_KEY=${TEST}`)});
     const ok = await run(formats.clerkSecretKey, d, {keys: ['AUTH_CLERK_SECRET_KEY']});
     assert.equal(ok.status, 'pass');
     assertNoLeak(ok, SECRETS);
@@ -595,7 +580,7 @@ describe('format.clerk-secret-key', () => {
   });
 
   test('a publishable key, a placeholder and a short key fail, each at its copy', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': lines(`AUTH_CLERK_SECRET_KEY=${PUBLISHABLE}`),
       'compose.yaml': lines(
         'services:',
@@ -637,7 +622,7 @@ describe('format.webhook-secret', () => {
   const SECRETS = [GOOD, LONG, SHORT, URLSAFE].map((k) => k.slice('whsec_'.length)).concat(NOPREFIX);
 
   test('whsec_ + base64 of 24 or more bytes passes', async () => {
-    const d = dir({'.env': lines(`AUTH_CLERK_WEBHOOK_SIGNING_SECRET=${GOOD}`, `OTHER_WEBHOOK_SECRET=${LONG}`)});
+    const d = dirWith({'.env': lines(`AUTH_CLERK_WEBHOOK_SIGNING_SECRET=${GOOD}`, `OTHER_WEBHOOK_SECRET=${LONG}`)});
     const r = await run(formats.webhookSecret, d, {keys: ['AUTH_CLERK_WEBHOOK_SIGNING_SECRET', 'OTHER_WEBHOOK_SECRET']});
     assert.equal(r.status, 'pass', JSON.stringify(r));
     assert.equal(r.evidence.length, 2);
@@ -645,7 +630,7 @@ describe('format.webhook-secret', () => {
   });
 
   test('no prefix, too few bytes, the url-safe alphabet and a bare prefix each fail', async () => {
-    const d = dir({'.env': lines(`A=${NOPREFIX}`, `B=${SHORT}`, `C=${URLSAFE}`, 'D=whsec_')});
+    const d = dirWith({'.env': lines(`A=${NOPREFIX}`, `B=${SHORT}`, `C=${URLSAFE}`, 'D=whsec_')});
     const r = await run(formats.webhookSecret, d, {keys: ['A', 'B', 'C', 'D']});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r).map((p) => p[1]), [1, 2, 3, 4]);
@@ -661,7 +646,7 @@ describe('format.webhook-secret', () => {
 
 describe('format.url', () => {
   test('https URLs on public hosts pass, in .env and Compose, and are shown', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': lines('SERVER_PUBLIC_URL=https://api.hood.example.net'),
       'compose.yaml': lines('services:', '  api:', '    image: a:1.0.0', '    environment:', '      SERVER_PUBLIC_URL: https://api.hood.example.net:8443/base'),
     });
@@ -675,7 +660,7 @@ describe('format.url', () => {
   });
 
   test('http, local hosts and unparseable values fail, each with the reason', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': lines(
         'A=http://api.example.net', //          1
         'B=https://localhost:8080', //          2
@@ -703,7 +688,7 @@ describe('format.url', () => {
   });
 
   test('allowLocal, schemes and hosts change the rule', async () => {
-    const d = dir({'.env': lines('LOCAL=https://localhost:8443', 'NATS_JWT_EXTERNAL_URL=tls://nats.hood.example.net:4223', 'API=https://api.other.org')});
+    const d = dirWith({'.env': lines('LOCAL=https://localhost:8443', 'NATS_JWT_EXTERNAL_URL=tls://nats.hood.example.net:4223', 'API=https://api.other.org')});
     assert.equal((await run(formats.url, d, {keys: ['LOCAL'], allowLocal: true})).status, 'pass');
     assert.equal((await run(formats.url, d, {keys: ['NATS_JWT_EXTERNAL_URL']})).status, 'fail');
     assert.equal((await run(formats.url, d, {keys: ['NATS_JWT_EXTERNAL_URL'], schemes: ['tls']})).status, 'pass');
@@ -715,7 +700,7 @@ describe('format.url', () => {
 
   test('a password inside a URL is masked, never shown', async () => {
     const password = randomBytes(18).toString('hex');
-    const d = dir({'.env': lines(`DB_URL=http://hood:${password}@db.example.net:5432/hood`, `BROKEN=ht tp://u:${password}@x`)});
+    const d = dirWith({'.env': lines(`DB_URL=http://hood:${password}@db.example.net:5432/hood`, `BROKEN=ht tp://u:${password}@x`)});
     const r = await run(formats.url, d, {keys: ['DB_URL', 'BROKEN']});
     assert.equal(r.status, 'fail');
     assert.match(r.evidence[0]!.detail, /hood:\*\*\*@db\.example\.net/);
@@ -724,7 +709,7 @@ describe('format.url', () => {
   });
 
   test('Helm values copies are checked too', async () => {
-    const d = dir({'values.yaml': lines('api:', '  publicUrl: http://localhost:3000')});
+    const d = dirWith({'values.yaml': lines('api:', '  publicUrl: http://localhost:3000')});
     const r = await run(formats.url, d, {helm: ['api.publicUrl']}, {helmValues: ['values.yaml']});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['values.yaml', 2, 'api.publicUrl']]);
@@ -733,7 +718,7 @@ describe('format.url', () => {
 
 describe('format.origins', () => {
   test('a list of https origins passes', async () => {
-    const d = dir({'.env': lines('AUTH_ALLOWED_ORIGINS=https://app.hood.example.net, https://admin.hood.example.net:8443')});
+    const d = dirWith({'.env': lines('AUTH_ALLOWED_ORIGINS=https://app.hood.example.net, https://admin.hood.example.net:8443')});
     const r = await run(formats.origins, d, {keys: ['AUTH_ALLOWED_ORIGINS']});
     assert.equal(r.status, 'pass', JSON.stringify(r));
     assert.match(r.evidence[0]!.detail, /2 origins/);
@@ -751,7 +736,7 @@ describe('format.origins', () => {
       upper: 'https://App.example.net',
       empty: 'https://app.example.net,,https://b.example.net',
     };
-    const d = dir({'.env': lines(...Object.entries(entries).map(([k, v]) => `O_${k.toUpperCase()}=${v}`))});
+    const d = dirWith({'.env': lines(...Object.entries(entries).map(([k, v]) => `O_${k.toUpperCase()}=${v}`))});
     const r = await run(formats.origins, d, {keys: Object.keys(entries).map((k) => `O_${k.toUpperCase()}`)});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r).map((p) => p[1]), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -768,7 +753,7 @@ describe('format.origins', () => {
   });
 
   test('a Compose copy that differs from .env fails alone', async () => {
-    const d = dir({
+    const d = dirWith({
       '.env': lines('AUTH_ALLOWED_ORIGINS=https://app.example.net'),
       'compose.yaml': lines('services:', '  auth:', '    image: a:1.0.0', '    environment:', '      AUTH_ALLOWED_ORIGINS: "https://app.example.net,http://localhost:3000"'),
     });
@@ -783,7 +768,7 @@ describe('format.origins', () => {
 describe('format.duration', () => {
   test("Go's forms pass: ms, h+m, negative fractions, µs/us, a bare 0", async () => {
     const values = ['300ms', '1h30m', '-1.5h', '1\u00b5s', '2us', '0', '.5s', '1h2m3s4ms5us6ns', '+10s'];
-    const d = dir({'.env': lines(...values.map((v, i) => `D${i}=${v}`))});
+    const d = dirWith({'.env': lines(...values.map((v, i) => `D${i}=${v}`))});
     const r = await run(formats.duration, d, {keys: values.map((_, i) => `D${i}`)});
     assert.equal(r.status, 'pass', JSON.stringify(r));
     assert.equal(r.evidence.length, values.length);
@@ -791,7 +776,7 @@ describe('format.duration', () => {
 
   test('what Go rejects fails with the reason', async () => {
     const values = {NOUNIT: '30', DAYS: '1d', SPACE: '1h 30m', DOT: '.s', SIGN: '-', WORD: 'forever'};
-    const d = dir({'.env': lines(...Object.entries(values).map(([k, v]) => `${k}=${v}`))});
+    const d = dirWith({'.env': lines(...Object.entries(values).map(([k, v]) => `${k}=${v}`))});
     const r = await run(formats.duration, d, {keys: Object.keys(values)});
     assert.equal(r.status, 'fail');
     assert.equal(r.evidence.length, 6);
@@ -805,7 +790,7 @@ describe('format.duration', () => {
   });
 
   test('min and max bound the value', async () => {
-    const d = dir({'.env': lines('DB_STATEMENT_TIMEOUT=30s'), 'compose.yaml': lines('services:', '  api:', '    image: a:1.0.0', '    environment:', '      DB_STATEMENT_TIMEOUT: 2m')});
+    const d = dirWith({'.env': lines('DB_STATEMENT_TIMEOUT=30s'), 'compose.yaml': lines('services:', '  api:', '    image: a:1.0.0', '    environment:', '      DB_STATEMENT_TIMEOUT: 2m')});
     const both = await run(formats.duration, d, {keys: ['DB_STATEMENT_TIMEOUT'], min: '1s', max: '1m'});
     assert.equal(both.status, 'fail');
     assert.deepEqual(places(both), [['compose.yaml', 5, 'DB_STATEMENT_TIMEOUT']]);
@@ -817,7 +802,7 @@ describe('format.duration', () => {
   });
 
   test('a bound that is not a Go duration is a params error', async () => {
-    const r = await run(formats.duration, dir({}), {keys: ['T'], min: '5 minutes'});
+    const r = await run(formats.duration, dirWith({}), {keys: ['T'], min: '5 minutes'});
     assert.equal(r.status, 'error');
     assert.match(r.message, /Go duration/);
   });
@@ -825,19 +810,19 @@ describe('format.duration', () => {
 
 describe('format.semver', () => {
   test('x.y.z with optional pre-release and build passes', async () => {
-    const d = dir({'.env': lines('OPS_AGENT_VERSION=0.1.0', 'B=1.0.0-rc.1+build.5', 'C=10.20.30')});
+    const d = dirWith({'.env': lines('OPS_AGENT_VERSION=0.1.0', 'B=1.0.0-rc.1+build.5', 'C=10.20.30')});
     const r = await run(formats.semver, d, {keys: ['OPS_AGENT_VERSION', 'B', 'C']});
     assert.equal(r.status, 'pass', JSON.stringify(r));
     assert.ok(r.evidence[0]!.detail.includes('"0.1.0"'));
   });
 
   test('an empty OPS_AGENT_VERSION fails when required; malformed versions fail with the reason', async () => {
-    const empty = dir({'.env': lines('OPS_AGENT_VERSION=')});
+    const empty = dirWith({'.env': lines('OPS_AGENT_VERSION=')});
     const r0 = await run(formats.semver, empty, {keys: ['OPS_AGENT_VERSION'], required: true});
     assert.equal(r0.status, 'fail');
     assert.deepEqual(places(r0), [['.env', 1, 'OPS_AGENT_VERSION']]);
 
-    const d = dir({'.env': lines('A=1.2', 'B=v1.2.3', 'C=01.2.3', 'D=1.2.3-', 'E=latest')});
+    const d = dirWith({'.env': lines('A=1.2', 'B=v1.2.3', 'C=01.2.3', 'D=1.2.3-', 'E=latest')});
     const r = await run(formats.semver, d, {keys: ['A', 'B', 'C', 'D', 'E']});
     assert.equal(r.status, 'fail');
     assert.equal(r.evidence.length, 5);
@@ -849,7 +834,7 @@ describe('format.semver', () => {
   });
 
   test('allowV accepts v1.2.3; min compares by semver precedence', async () => {
-    const d = dir({'.env': lines('V=v1.2.3', 'RC=1.2.3-rc.2', 'RC10=1.2.3-rc.10', 'OLD=1.2.2', 'NEW=1.10.0')});
+    const d = dirWith({'.env': lines('V=v1.2.3', 'RC=1.2.3-rc.2', 'RC10=1.2.3-rc.10', 'OLD=1.2.2', 'NEW=1.10.0')});
     assert.equal((await run(formats.semver, d, {keys: ['V'], allowV: true})).status, 'pass');
     const r = await run(formats.semver, d, {keys: ['RC', 'RC10', 'OLD', 'NEW'], min: '1.2.3-rc.3'});
     assert.equal(r.status, 'fail');

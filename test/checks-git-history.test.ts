@@ -8,16 +8,12 @@ import {describe, test} from 'node:test';
 import {CHECKS} from '../src/checks/index.js';
 import {redact} from '../src/engine/redact.js';
 import type {CheckResult} from '../src/engine/types.js';
-import {git, gitInit, runCheck, tempDir, writeFiles} from './helpers.js';
+import {git, gitInit, lines, places, runCheck, tempDir, writeFiles} from './helpers.js';
 
 // Checks run git with our HOME: point it at an empty dir so no personal git config takes part.
 process.env.HOME = tempDir('shipshape-home-');
 
-const lines = (...l: string[]) => `${l.join('\n')}\n`;
 
-function places(r: CheckResult): [string | undefined, number | undefined, string | undefined][] {
-  return r.evidence.map((e) => [e.file, e.line, e.key]);
-}
 
 function assertNoLeak(r: CheckResult, values: readonly string[]): void {
   const text = JSON.stringify(r);

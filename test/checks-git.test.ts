@@ -5,7 +5,7 @@ import {join} from 'node:path';
 import {describe, test} from 'node:test';
 import {CHECKS} from '../src/checks/index.js';
 import type {CheckResult} from '../src/engine/types.js';
-import {git, gitInit, runCheck, tempDir, writeFiles} from './helpers.js';
+import {git, gitInit, places, runCheck, tempDir, writeFiles} from './helpers.js';
 
 // Checks run git with our HOME: point it at an empty dir so no personal git config
 // (core.excludesFile, ~/.config/git/ignore) takes part.
@@ -13,9 +13,6 @@ process.env.HOME = tempDir('shipshape-home-');
 
 const ENV = 'POSTGRES_PASSWORD=the0_password\n';
 
-function places(r: CheckResult): [string | undefined, number | undefined, string | undefined][] {
-  return r.evidence.map((e) => [e.file, e.line, e.key]);
-}
 
 /** A repository with `files` written and `commit` added and committed. */
 function repo(files: Record<string, string>, commit: string[] = []): string {

@@ -4,22 +4,13 @@ import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {CHECKS} from '../src/checks/index.js';
 import type {CheckResult} from '../src/engine/types.js';
-import {git, gitInit, runCheck, tempDir, writeFiles} from './helpers.js';
+import {dirWith, git, gitInit, lines, places, runCheck, tempDir, writeFiles} from './helpers.js';
 
 // Checks run git with our HOME: point it at an empty dir so no personal git config takes part.
 process.env.HOME = tempDir('shipshape-home-');
 
-const lines = (...l: string[]) => `${l.join('\n')}\n`;
 
-function dir(files: Record<string, string>): string {
-  const d = tempDir();
-  writeFiles(d, files);
-  return d;
-}
 
-function places(r: CheckResult): [string | undefined, number | undefined, string | undefined][] {
-  return r.evidence.map((e) => [e.file, e.line, e.key]);
-}
 
 function assertNoLeak(r: CheckResult, values: readonly string[]): void {
   const text = JSON.stringify(r);
@@ -69,7 +60,7 @@ const VALUES = lines(
 // ---------------------------------------------------------------------------------------------
 
 describe('helm.value', () => {
-  const d = dir({'values.yaml': VALUES});
+  const d = dirWith({'values.yaml': VALUES});
 
   test('equals passes with the values line', async () => {
     const r = await runCheck('helm.value', d, {path: 'the0Api.env.NODE_ENV', equals: 'production'}, HELM);
@@ -152,7 +143,7 @@ describe('helm.value', () => {
   });
 
   test('the later values file wins', async () => {
-    const two = dir({'values.yaml': VALUES, 'values.prod.yaml': lines('the0Api:', '  env:', '    NODE_ENV: staging')});
+    const two = dirWith({'values.yaml': VALUES, 'values.prod.yaml': lines('the0Api:', '  env:', '    NODE_ENV: staging')});
     const r = await runCheck('helm.value', two, {path: 'the0Api.env.NODE_ENV', equals: 'production'}, {helmValues: ['values.yaml', 'values.prod.yaml']});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['values.prod.yaml', 3, 'the0Api.env.NODE_ENV']]);
@@ -160,8 +151,8 @@ describe('helm.value', () => {
 
   test('no values file => skip; malformed values => error at the line', async () => {
     assert.equal((await runCheck('helm.value', d, {path: 'replicaCount', equals: 2})).status, 'skip');
-    assert.equal((await runCheck('helm.value', dir({}), {path: 'replicaCount', equals: 2}, HELM)).status, 'skip');
-    const bad = dir({'values.yaml': lines('a: 1', 'b: [1, 2', 'c: 3')});
+    assert.equal((await runCheck('helm.value', dirWith({}), {path: 'replicaCount', equals: 2}, HELM)).status, 'skip');
+    const bad = dirWith({'values.yaml': lines('a: 1', 'b: [1, 2', 'c: 3')});
     const r = await runCheck('helm.value', bad, {path: 'a', equals: 1}, HELM);
     assert.equal(r.status, 'error');
     assert.equal(r.evidence[0]?.file, 'values.yaml');
@@ -179,7 +170,7 @@ describe('helm.value', () => {
 
 describe('helm.no-plaintext-secrets', () => {
   test('literal credentials fail at their lines; existingSecret and secretKeyRef fields are not flagged', async () => {
-    const d = dir({'values.yaml': VALUES.replace('  existingSecret: ""', '  existingSecret: the0-global')});
+    const d = dirWith({'values.yaml': VALUES.replace('  existingSecret: ""', '  existingSecret: the0-global')});
     const r = await runCheck('helm.no-plaintext-secrets', d, {}, HELM);
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [
@@ -191,7 +182,7 @@ describe('helm.no-plaintext-secrets', () => {
   });
 
   test('a pattern matching every key still leaves Secret-name fields alone', async () => {
-    const d = dir({
+    const d = dirWith({
       'values.yaml': lines(
         'redis:', //                                   1
         '  auth:', //                                  2
@@ -216,7 +207,7 @@ describe('helm.no-plaintext-secrets', () => {
   });
 
   test('externalWhen set + chartManaged excuses the chart-managed path, with a note', async () => {
-    const d = dir({'values.yaml': VALUES.replace('    existingSecret: ""', '    existingSecret: pg-credentials')});
+    const d = dirWith({'values.yaml': VALUES.replace('    existingSecret: ""', '    existingSecret: pg-credentials')});
     const r = await runCheck(
       'helm.no-plaintext-secrets',
       d,
@@ -231,7 +222,7 @@ describe('helm.no-plaintext-secrets', () => {
     assert.match(r.evidence[1]!.detail, /Secret "pg-credentials"/);
     assertNoLeak(r, [PG_DEFAULT, JWT_DEFAULT]);
 
-    const clean = dir({'values.yaml': lines('postgresql:', '  auth:', `    password: ${PG_DEFAULT}`, '    existingSecret: pg-credentials')});
+    const clean = dirWith({'values.yaml': lines('postgresql:', '  auth:', `    password: ${PG_DEFAULT}`, '    existingSecret: pg-credentials')});
     const ok = await runCheck('helm.no-plaintext-secrets', clean, {externalWhen: 'postgresql.auth.existingSecret', chartManaged: ['postgresql.auth.password']}, HELM);
     assert.equal(ok.status, 'pass');
     assert.deepEqual(places(ok), [['values.yaml', 4, 'postgresql.auth.existingSecret']]);
@@ -239,20 +230,20 @@ describe('helm.no-plaintext-secrets', () => {
   });
 
   test('chartManaged without an existing Secret is still plaintext', async () => {
-    const d = dir({'values.yaml': lines('postgresql:', '  auth:', `    password: ${PG_DEFAULT}`, '    existingSecret: ""')});
+    const d = dirWith({'values.yaml': lines('postgresql:', '  auth:', `    password: ${PG_DEFAULT}`, '    existingSecret: ""')});
     const r = await runCheck('helm.no-plaintext-secrets', d, {externalWhen: 'postgresql.auth.existingSecret', chartManaged: ['postgresql.auth.password']}, HELM);
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['values.yaml', 3, 'postgresql.auth.password']]);
   });
 
   test('empty values and ${VAR} placeholders pass', async () => {
-    const d = dir({'values.yaml': lines('postgresql:', '  auth:', '    password: ""', 'api:', '  token: ${API_TOKEN}')});
+    const d = dirWith({'values.yaml': lines('postgresql:', '  auth:', '    password: ""', 'api:', '  token: ${API_TOKEN}')});
     const r = await runCheck('helm.no-plaintext-secrets', d, {}, HELM);
     assert.equal(r.status, 'pass');
   });
 
   test('a later values file that blanks the password clears it', async () => {
-    const d = dir({'values.yaml': lines('postgresql:', '  auth:', `    password: ${PG_DEFAULT}`), 'values.prod.yaml': lines('postgresql:', '  auth:', '    password: ""')});
+    const d = dirWith({'values.yaml': lines('postgresql:', '  auth:', `    password: ${PG_DEFAULT}`), 'values.prod.yaml': lines('postgresql:', '  auth:', '    password: ""')});
     assert.equal((await runCheck('helm.no-plaintext-secrets', d, {}, {helmValues: ['values.yaml', 'values.prod.yaml']})).status, 'pass');
     const base = await runCheck('helm.no-plaintext-secrets', d, {}, HELM);
     assert.deepEqual(places(base), [['values.yaml', 3, 'postgresql.auth.password']]);
@@ -260,7 +251,7 @@ describe('helm.no-plaintext-secrets', () => {
 
   // helm.ts bug: only string leaves are considered, so an unquoted numeric password is missed.
   test('an unquoted numeric password is a literal credential too', async () => {
-    const d = dir({'values.yaml': lines('redis:', '  auth:', '    password: 12345678')});
+    const d = dirWith({'values.yaml': lines('redis:', '  auth:', '    password: 12345678')});
     const r = await runCheck('helm.no-plaintext-secrets', d, {}, HELM);
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['values.yaml', 3, 'redis.auth.password']]);
@@ -269,7 +260,7 @@ describe('helm.no-plaintext-secrets', () => {
 
   // helm.ts bug: only the last key is matched, so `- name: JWT_SECRET / value: <literal>` in an env list is missed.
   test('a literal value in a name/value env list entry with a secret name is flagged', async () => {
-    const d = dir({'values.yaml': lines('the0Api:', '  extraEnv:', '    - name: LOG_LEVEL', '      value: info', '    - name: JWT_SECRET', `      value: ${JWT_DEFAULT}`)});
+    const d = dirWith({'values.yaml': lines('the0Api:', '  extraEnv:', '    - name: LOG_LEVEL', '      value: info', '    - name: JWT_SECRET', `      value: ${JWT_DEFAULT}`)});
     const r = await runCheck('helm.no-plaintext-secrets', d, {}, HELM);
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['values.yaml', 6, 'the0Api.extraEnv[1].value']]);
@@ -277,14 +268,14 @@ describe('helm.no-plaintext-secrets', () => {
   });
 
   test('no values => skip; bad params => error', async () => {
-    assert.equal((await runCheck('helm.no-plaintext-secrets', dir({}), {}, HELM)).status, 'skip');
-    assert.equal((await runCheck('helm.no-plaintext-secrets', dir({'values.yaml': VALUES}), {chartManaged: 'x'}, HELM)).status, 'error');
+    assert.equal((await runCheck('helm.no-plaintext-secrets', dirWith({}), {}, HELM)).status, 'skip');
+    assert.equal((await runCheck('helm.no-plaintext-secrets', dirWith({'values.yaml': VALUES}), {chartManaged: 'x'}, HELM)).status, 'error');
     assert.equal(CHECKS.get('helm.no-plaintext-secrets')!.params.safeParse({externalWhen: 'a..b'}).success, false);
   });
 });
 
 describe('helm.env-secret-ref', () => {
-  const d = dir({'values.yaml': VALUES});
+  const d = dirWith({'values.yaml': VALUES});
   const base = {list: 'the0Api.extraEnv', map: 'the0Api.env'};
 
   test('a literal in the env map fails at its line, redacted', async () => {
@@ -330,7 +321,7 @@ describe('helm.env-secret-ref', () => {
   });
 
   test('no values => skip; bad params => error', async () => {
-    assert.equal((await runCheck('helm.env-secret-ref', dir({}), {list: 'a', name: 'X'}, HELM)).status, 'skip');
+    assert.equal((await runCheck('helm.env-secret-ref', dirWith({}), {list: 'a', name: 'X'}, HELM)).status, 'skip');
     assert.equal((await runCheck('helm.env-secret-ref', d, {list: 'the0Api.extraEnv'}, HELM)).status, 'error');
     assert.equal(CHECKS.get('helm.env-secret-ref')!.params.safeParse({list: 'the0Api.extraEnv', name: ''}).success, false);
   });
@@ -338,14 +329,14 @@ describe('helm.env-secret-ref', () => {
 
 describe('helm.ingress-hosts', () => {
   test('example.com fails at its entry; the real host is not blamed', async () => {
-    const r = await runCheck('helm.ingress-hosts', dir({'values.yaml': VALUES}), {}, HELM);
+    const r = await runCheck('helm.ingress-hosts', dirWith({'values.yaml': VALUES}), {}, HELM);
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['values.yaml', 28, 'ingress.hosts[0]']]);
     assert.match(r.evidence[0]!.detail, /the0\.example\.com is a placeholder/);
   });
 
   test('real hosts pass with their lines', async () => {
-    const d = dir({'values.yaml': lines('ingress:', '  hosts:', '    - host: the0.acme.io', '      paths: [/]', '    - host: api.the0.acme.io')});
+    const d = dirWith({'values.yaml': lines('ingress:', '  hosts:', '    - host: the0.acme.io', '      paths: [/]', '    - host: api.the0.acme.io')});
     const r = await runCheck('helm.ingress-hosts', d, {}, HELM);
     assert.equal(r.status, 'pass');
     assert.deepEqual(places(r), [
@@ -355,7 +346,7 @@ describe('helm.ingress-hosts', () => {
   });
 
   test('.local, chart-example.local and localhost fail (string entries)', async () => {
-    const d = dir({'values.yaml': lines('web:', '  ingress:', '    hosts:', '      - the0.local', '      - chart-example.local', '      - localhost', '      - the0.acme.io')});
+    const d = dirWith({'values.yaml': lines('web:', '  ingress:', '    hosts:', '      - the0.local', '      - chart-example.local', '      - localhost', '      - the0.acme.io')});
     const r = await runCheck('helm.ingress-hosts', d, {path: 'web.ingress.hosts'}, HELM);
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [
@@ -366,25 +357,25 @@ describe('helm.ingress-hosts', () => {
   });
 
   test('no hosts fails; reject can be replaced', async () => {
-    const empty = await runCheck('helm.ingress-hosts', dir({'values.yaml': lines('ingress:', '  hosts: []')}), {}, HELM);
+    const empty = await runCheck('helm.ingress-hosts', dirWith({'values.yaml': lines('ingress:', '  hosts: []')}), {}, HELM);
     assert.equal(empty.status, 'fail');
     assert.deepEqual(places(empty), [['values.yaml', 2, 'ingress.hosts']]);
-    const unset = await runCheck('helm.ingress-hosts', dir({'values.yaml': 'a: 1\n'}), {}, HELM);
+    const unset = await runCheck('helm.ingress-hosts', dirWith({'values.yaml': 'a: 1\n'}), {}, HELM);
     assert.equal(unset.status, 'fail');
     assert.deepEqual(unset.evidence, []);
-    const custom = await runCheck('helm.ingress-hosts', dir({'values.yaml': VALUES}), {reject: 'acme\\.io$'}, HELM);
+    const custom = await runCheck('helm.ingress-hosts', dirWith({'values.yaml': VALUES}), {reject: 'acme\\.io$'}, HELM);
     assert.deepEqual(places(custom), [['values.yaml', 29, 'ingress.hosts[1]']]);
   });
 
   test('no values => skip; bad params => error', async () => {
-    assert.equal((await runCheck('helm.ingress-hosts', dir({}), {}, HELM)).status, 'skip');
-    assert.equal((await runCheck('helm.ingress-hosts', dir({'values.yaml': VALUES}), {path: ''}, HELM)).status, 'error');
+    assert.equal((await runCheck('helm.ingress-hosts', dirWith({}), {}, HELM)).status, 'skip');
+    assert.equal((await runCheck('helm.ingress-hosts', dirWith({'values.yaml': VALUES}), {path: ''}, HELM)).status, 'error');
     assert.equal(CHECKS.get('helm.ingress-hosts')!.params.safeParse({reject: 1}).success, false);
   });
 });
 
 describe('helm.image-pinned', () => {
-  const d = dir({
+  const d = dirWith({
     'values.yaml': lines(
       'the0Api:', //                                              1
       '  image:', //                                              2
@@ -414,7 +405,7 @@ describe('helm.image-pinned', () => {
 
   // helm.ts bug: an image string is only recognised when it contains '/', so official images are skipped.
   test('an official image string without a registry path is checked too', async () => {
-    const r = await runCheck('helm.image-pinned', dir({'values.yaml': lines('backup:', '  image: postgres:latest', 'cache:', '  image: redis')}), {}, HELM);
+    const r = await runCheck('helm.image-pinned', dirWith({'values.yaml': lines('backup:', '  image: postgres:latest', 'cache:', '  image: redis')}), {}, HELM);
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [
       ['values.yaml', 2, 'backup.image'],
@@ -423,7 +414,7 @@ describe('helm.image-pinned', () => {
   });
 
   test('allowEmpty accepts an empty tag; pinned tags pass', async () => {
-    const ok = dir({'values.yaml': lines('the0Api:', '  image:', '    tag: "1.4.0"', 'docs:', '  image:', '    tag: ""')});
+    const ok = dirWith({'values.yaml': lines('the0Api:', '  image:', '    tag: "1.4.0"', 'docs:', '  image:', '    tag: ""')});
     const r = await runCheck('helm.image-pinned', ok, {allowEmpty: true}, HELM);
     assert.equal(r.status, 'pass');
     assert.deepEqual(places(r), [
@@ -434,7 +425,7 @@ describe('helm.image-pinned', () => {
   });
 
   test('no tags => skip; bad param => error', async () => {
-    assert.equal((await runCheck('helm.image-pinned', dir({'values.yaml': 'a: 1\n'}), {}, HELM)).status, 'skip');
+    assert.equal((await runCheck('helm.image-pinned', dirWith({'values.yaml': 'a: 1\n'}), {}, HELM)).status, 'skip');
     assert.equal((await runCheck('helm.image-pinned', d, {allowEmpty: 'yes'}, HELM)).status, 'error');
     assert.equal(CHECKS.get('helm.image-pinned')!.params.safeParse({allowEmpty: 'yes'}).success, false);
   });
@@ -488,7 +479,7 @@ const API_ONLY = DEPLOYMENTS.split('\n').slice(0, 18).join('\n') + '\n';
 
 describe('k8s.pod-annotation', () => {
   test('a Deployment without the annotation fails at its pod template metadata', async () => {
-    const r = await runCheck('k8s.pod-annotation', dir({'rendered/all.yaml': DEPLOYMENTS}), {key: 'checksum/chart-version'}, MANIFESTS);
+    const r = await runCheck('k8s.pod-annotation', dirWith({'rendered/all.yaml': DEPLOYMENTS}), {key: 'checksum/chart-version'}, MANIFESTS);
     assert.equal(r.status, 'fail');
     // The line is where the template's metadata block starts (its first key).
     assert.deepEqual(places(r), [['rendered/all.yaml', 27, 'Deployment/the0-worker']]);
@@ -496,40 +487,40 @@ describe('k8s.pod-annotation', () => {
   });
 
   test('a Deployment with the annotation passes at the annotation line', async () => {
-    const r = await runCheck('k8s.pod-annotation', dir({'rendered/api.yaml': API_ONLY}), {key: 'checksum/chart-version'}, MANIFESTS);
+    const r = await runCheck('k8s.pod-annotation', dirWith({'rendered/api.yaml': API_ONLY}), {key: 'checksum/chart-version'}, MANIFESTS);
     assert.equal(r.status, 'pass');
     assert.deepEqual(places(r), [['rendered/api.yaml', 10, 'Deployment/the0-api']]);
     assert.equal(r.evidence[0]!.detail, 'checksum/chart-version: 1.4.0');
   });
 
   test('only files matching the manifests glob are read', async () => {
-    const d = dir({'rendered/api.yaml': API_ONLY, 'other/all.yaml': DEPLOYMENTS});
+    const d = dirWith({'rendered/api.yaml': API_ONLY, 'other/all.yaml': DEPLOYMENTS});
     assert.equal((await runCheck('k8s.pod-annotation', d, {key: 'checksum/chart-version'}, MANIFESTS)).status, 'pass');
     assert.equal((await runCheck('k8s.pod-annotation', d, {key: 'checksum/chart-version'}, {manifests: ['**/*.yaml']})).status, 'fail');
   });
 
   test('kinds narrows: no such workloads => skip', async () => {
-    const r = await runCheck('k8s.pod-annotation', dir({'rendered/all.yaml': DEPLOYMENTS}), {key: 'checksum/chart-version', kinds: ['StatefulSet']}, MANIFESTS);
+    const r = await runCheck('k8s.pod-annotation', dirWith({'rendered/all.yaml': DEPLOYMENTS}), {key: 'checksum/chart-version', kinds: ['StatefulSet']}, MANIFESTS);
     assert.equal(r.status, 'skip');
   });
 
   test('no manifests => skip; malformed => error at the line; bad params => error', async () => {
-    const none = await runCheck('k8s.pod-annotation', dir({'values.yaml': 'a: 1\n'}), {key: 'checksum/chart-version'}, MANIFESTS);
+    const none = await runCheck('k8s.pod-annotation', dirWith({'values.yaml': 'a: 1\n'}), {key: 'checksum/chart-version'}, MANIFESTS);
     assert.equal(none.status, 'skip');
     assert.match(none.message, /rendered\/\*\.yaml/);
-    assert.equal((await runCheck('k8s.pod-annotation', dir({'rendered/all.yaml': DEPLOYMENTS}), {key: 'x'})).status, 'skip'); // no manifests configured
-    const bad = await runCheck('k8s.pod-annotation', dir({'rendered/all.yaml': lines('kind: Deployment', 'metadata:', '  name: a', ' spec: [')}), {key: 'x'}, MANIFESTS);
+    assert.equal((await runCheck('k8s.pod-annotation', dirWith({'rendered/all.yaml': DEPLOYMENTS}), {key: 'x'})).status, 'skip'); // no manifests configured
+    const bad = await runCheck('k8s.pod-annotation', dirWith({'rendered/all.yaml': lines('kind: Deployment', 'metadata:', '  name: a', ' spec: [')}), {key: 'x'}, MANIFESTS);
     assert.equal(bad.status, 'error');
     assert.equal(bad.evidence[0]?.file, 'rendered/all.yaml');
     assert.equal(typeof bad.evidence[0]?.line, 'number');
-    assert.equal((await runCheck('k8s.pod-annotation', dir({}), {}, MANIFESTS)).status, 'error');
+    assert.equal((await runCheck('k8s.pod-annotation', dirWith({}), {}, MANIFESTS)).status, 'error');
     assert.equal(CHECKS.get('k8s.pod-annotation')!.params.safeParse({key: ''}).success, false);
   });
 });
 
 describe('k8s.resource-limits', () => {
   test('containers without a limit fail at their own entry', async () => {
-    const r = await runCheck('k8s.resource-limits', dir({'rendered/all.yaml': DEPLOYMENTS}), {}, MANIFESTS);
+    const r = await runCheck('k8s.resource-limits', dirWith({'rendered/all.yaml': DEPLOYMENTS}), {}, MANIFESTS);
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [
       ['rendered/all.yaml', 31, 'Deployment/the0-worker/worker'],
@@ -540,7 +531,7 @@ describe('k8s.resource-limits', () => {
   });
 
   test('CronJob containers are found under jobTemplate', async () => {
-    const d = dir({
+    const d = dirWith({
       'rendered/cron.yaml': lines(
         'apiVersion: batch/v1', //          1
         'kind: CronJob', //                 2
@@ -563,11 +554,11 @@ describe('k8s.resource-limits', () => {
   });
 
   test('all limited passes; no manifests skip; bad params error', async () => {
-    const r = await runCheck('k8s.resource-limits', dir({'rendered/api.yaml': API_ONLY}), {}, MANIFESTS);
+    const r = await runCheck('k8s.resource-limits', dirWith({'rendered/api.yaml': API_ONLY}), {}, MANIFESTS);
     assert.equal(r.status, 'pass');
     assert.match(r.message, /^1 containers have limits/);
-    assert.equal((await runCheck('k8s.resource-limits', dir({}), {}, MANIFESTS)).status, 'skip');
-    assert.equal((await runCheck('k8s.resource-limits', dir({'rendered/api.yaml': API_ONLY}), {kinds: 'Deployment'}, MANIFESTS)).status, 'error');
+    assert.equal((await runCheck('k8s.resource-limits', dirWith({}), {}, MANIFESTS)).status, 'skip');
+    assert.equal((await runCheck('k8s.resource-limits', dirWith({'rendered/api.yaml': API_ONLY}), {kinds: 'Deployment'}, MANIFESTS)).status, 'error');
     assert.equal(CHECKS.get('k8s.resource-limits')!.params.safeParse({kinds: 'Deployment'}).success, false);
   });
 });
@@ -606,7 +597,7 @@ describe('k8s.job-cleanup', () => {
   );
 
   test('a Job without ttl and a CronJob with a long history fail', async () => {
-    const r = await runCheck('k8s.job-cleanup', dir({'rendered/jobs.yaml': JOBS}), {}, MANIFESTS);
+    const r = await runCheck('k8s.job-cleanup', dirWith({'rendered/jobs.yaml': JOBS}), {}, MANIFESTS);
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [
       ['rendered/jobs.yaml', 14, 'Job/seed'],
@@ -617,7 +608,7 @@ describe('k8s.job-cleanup', () => {
   });
 
   test('maxHistory raises the bound; a Job with ttl passes at the ttl line', async () => {
-    const d = dir({'rendered/jobs.yaml': JOBS.split('---\n').filter((_, i) => i !== 1).join('---\n')});
+    const d = dirWith({'rendered/jobs.yaml': JOBS.split('---\n').filter((_, i) => i !== 1).join('---\n')});
     const r = await runCheck('k8s.job-cleanup', d, {maxHistory: 10}, MANIFESTS);
     assert.equal(r.status, 'pass');
     assert.deepEqual(places(r), [
@@ -628,16 +619,16 @@ describe('k8s.job-cleanup', () => {
   });
 
   test('no jobs passes; no manifests skip; bad params error', async () => {
-    assert.equal((await runCheck('k8s.job-cleanup', dir({'rendered/api.yaml': API_ONLY}), {}, MANIFESTS)).status, 'pass');
-    assert.equal((await runCheck('k8s.job-cleanup', dir({}), {}, MANIFESTS)).status, 'skip');
-    assert.equal((await runCheck('k8s.job-cleanup', dir({'rendered/jobs.yaml': JOBS}), {maxHistory: -1}, MANIFESTS)).status, 'error');
+    assert.equal((await runCheck('k8s.job-cleanup', dirWith({'rendered/api.yaml': API_ONLY}), {}, MANIFESTS)).status, 'pass');
+    assert.equal((await runCheck('k8s.job-cleanup', dirWith({}), {}, MANIFESTS)).status, 'skip');
+    assert.equal((await runCheck('k8s.job-cleanup', dirWith({'rendered/jobs.yaml': JOBS}), {maxHistory: -1}, MANIFESTS)).status, 'error');
     assert.equal(CHECKS.get('k8s.job-cleanup')!.params.safeParse({maxHistory: 1.5}).success, false);
   });
 });
 
 describe('k8s.secret-manager', () => {
   test('a SealedSecret passes at its document', async () => {
-    const d = dir({
+    const d = dirWith({
       'rendered/all.yaml': API_ONLY + lines('---', 'apiVersion: bitnami.com/v1alpha1', 'kind: SealedSecret', 'metadata:', '  name: the0-secrets', 'spec:', '  encryptedData: {}'),
     });
     const r = await runCheck('k8s.secret-manager', d, {}, MANIFESTS);
@@ -646,7 +637,7 @@ describe('k8s.secret-manager', () => {
   });
 
   test('only plain Secrets warn; kinds can be replaced', async () => {
-    const d = dir({'rendered/all.yaml': lines('apiVersion: v1', 'kind: Secret', 'metadata:', '  name: s', 'type: Opaque')});
+    const d = dirWith({'rendered/all.yaml': lines('apiVersion: v1', 'kind: Secret', 'metadata:', '  name: s', 'type: Opaque')});
     const r = await runCheck('k8s.secret-manager', d, {}, MANIFESTS);
     assert.equal(r.status, 'warn');
     assert.match(r.message, /among 1 objects/);
@@ -654,8 +645,8 @@ describe('k8s.secret-manager', () => {
   });
 
   test('no manifests skip; bad params error', async () => {
-    assert.equal((await runCheck('k8s.secret-manager', dir({}), {}, MANIFESTS)).status, 'skip');
-    assert.equal((await runCheck('k8s.secret-manager', dir({'rendered/api.yaml': API_ONLY}), {kinds: [1]}, MANIFESTS)).status, 'error');
+    assert.equal((await runCheck('k8s.secret-manager', dirWith({}), {}, MANIFESTS)).status, 'skip');
+    assert.equal((await runCheck('k8s.secret-manager', dirWith({'rendered/api.yaml': API_ONLY}), {kinds: [1]}, MANIFESTS)).status, 'error');
     assert.equal(CHECKS.get('k8s.secret-manager')!.params.safeParse({kinds: [1]}).success, false);
   });
 });

@@ -8,24 +8,15 @@ import {CHECKS} from '../src/checks/index.js';
 import {redact} from '../src/engine/redact.js';
 import type {CheckResult} from '../src/engine/types.js';
 import {parseManifests} from '../src/sources/manifests.js';
-import {runCheck, tempDir, writeFiles} from './helpers.js';
+import {dirWith, lines, places, runCheck, tempDir, writeFiles} from './helpers.js';
 
 // Checks run programs with our HOME: an empty one means no kubeconfig and no personal config.
 process.env.HOME = tempDir('shipshape-home-');
 delete process.env.KUBECONFIG;
 
-const lines = (...l: string[]) => `${l.join('\n')}\n`;
 const MANIFESTS = {manifests: ['rendered/*.yaml']};
 
-function dir(files: Record<string, string>): string {
-  const d = tempDir();
-  writeFiles(d, files);
-  return d;
-}
 
-function places(r: CheckResult): [string | undefined, number | undefined, string | undefined][] {
-  return r.evidence.map((e) => [e.file, e.line, e.key]);
-}
 
 function assertNoLeak(r: CheckResult, values: readonly string[]): void {
   const text = JSON.stringify(r);
@@ -87,7 +78,7 @@ const SERVICES = lines(
 
 describe('k8s.service-types', () => {
   test('NodePort, LoadBalancer and externalIPs on datastores fail at their lines; the API is not a datastore', async () => {
-    const r = await runCheck('k8s.service-types', dir({'rendered/svc.yaml': SERVICES}), {}, MANIFESTS);
+    const r = await runCheck('k8s.service-types', dirWith({'rendered/svc.yaml': SERVICES}), {}, MANIFESTS);
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [
       ['rendered/svc.yaml', 6, 'Service/the0-postgresql'],
@@ -101,14 +92,14 @@ describe('k8s.service-types', () => {
 
   test('ClusterIP (given or by default) passes', async () => {
     const only = SERVICES.split('---\n')[2]!;
-    const r = await runCheck('k8s.service-types', dir({'rendered/svc.yaml': only}), {}, MANIFESTS);
+    const r = await runCheck('k8s.service-types', dirWith({'rendered/svc.yaml': only}), {}, MANIFESTS);
     assert.equal(r.status, 'pass');
     assert.deepEqual(places(r), [['rendered/svc.yaml', 6, 'Service/the0-mongodb']]); // spec's first line: there is no type
     assert.equal(r.evidence[0]!.detail, 'ClusterIP (the default), a datastore by its name');
   });
 
   test('name and ports select; none selected => skip; bad params => error', async () => {
-    const d = dir({'rendered/svc.yaml': SERVICES});
+    const d = dirWith({'rendered/svc.yaml': SERVICES});
     const byName = await runCheck('k8s.service-types', d, {name: '^cache$', ports: []}, MANIFESTS);
     assert.deepEqual(places(byName), [['rendered/svc.yaml', 16, 'Service/cache']]);
     const byPort = await runCheck('k8s.service-types', d, {name: null, ports: [3000]}, MANIFESTS);
@@ -165,7 +156,7 @@ const ENV = lines(
 
 describe('k8s.env-secrets', () => {
   test('literal credentials (init containers too) and ConfigMap refs fail at the value, never showing it', async () => {
-    const r = await runCheck('k8s.env-secrets', dir({'rendered/api.yaml': ENV}), {}, MANIFESTS);
+    const r = await runCheck('k8s.env-secrets', dirWith({'rendered/api.yaml': ENV}), {}, MANIFESTS);
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [
       ['rendered/api.yaml', 13, 'Deployment/the0-api/migrate/DATABASE_PASSWORD'],
@@ -180,7 +171,7 @@ describe('k8s.env-secrets', () => {
 
   test('secretKeyRef and $(VAR) references pass; the pattern can be replaced', async () => {
     const ok = ENV.split('\n').filter((_, i) => (i >= 0 && i <= 8) || (i >= 13 && i <= 16) || (i >= 20 && i <= 24) || (i >= 30 && i <= 31)).join('\n');
-    const r = await runCheck('k8s.env-secrets', dir({'rendered/api.yaml': `${ok}\n`}), {}, MANIFESTS);
+    const r = await runCheck('k8s.env-secrets', dirWith({'rendered/api.yaml': `${ok}\n`}), {}, MANIFESTS);
     assert.equal(r.status, 'pass', JSON.stringify(r));
     assert.deepEqual(
       r.evidence.map((e) => [e.key, e.detail]),
@@ -189,7 +180,7 @@ describe('k8s.env-secrets', () => {
         ['Deployment/the0-api/api/API_TOKEN', 'built from other env entries'],
       ],
     );
-    const custom = await runCheck('k8s.env-secrets', dir({'rendered/api.yaml': ENV}), {pattern: '^NODE_ENV$'}, MANIFESTS);
+    const custom = await runCheck('k8s.env-secrets', dirWith({'rendered/api.yaml': ENV}), {pattern: '^NODE_ENV$'}, MANIFESTS);
     assert.deepEqual(places(custom), [['rendered/api.yaml', 18, 'Deployment/the0-api/api/NODE_ENV']]);
   });
 
@@ -210,11 +201,11 @@ describe('k8s.env-secrets', () => {
       '                - name: PGPASSWORD', // 13
       `                  value: ${PG}`, // 14
     );
-    const r = await runCheck('k8s.env-secrets', dir({'rendered/cron.yaml': cron}), {}, MANIFESTS);
+    const r = await runCheck('k8s.env-secrets', dirWith({'rendered/cron.yaml': cron}), {}, MANIFESTS);
     assert.deepEqual(places(r), [['rendered/cron.yaml', 14, 'CronJob/backup/dump/PGPASSWORD']]);
     assertNoLeak(r, [PG]);
-    assert.equal((await runCheck('k8s.env-secrets', dir({'rendered/svc.yaml': SERVICES}), {}, MANIFESTS)).status, 'skip');
-    assert.equal((await runCheck('k8s.env-secrets', dir({'rendered/api.yaml': ENV}), {pattern: '*'}, MANIFESTS)).status, 'error');
+    assert.equal((await runCheck('k8s.env-secrets', dirWith({'rendered/svc.yaml': SERVICES}), {}, MANIFESTS)).status, 'skip');
+    assert.equal((await runCheck('k8s.env-secrets', dirWith({'rendered/api.yaml': ENV}), {pattern: '*'}, MANIFESTS)).status, 'error');
   });
 });
 
@@ -264,7 +255,7 @@ const WORKLOADS = lines(
 
 describe('k8s.replicas', () => {
   test('the default (1) and an explicit 1 fail at their lines; an autoscaler minimum counts', async () => {
-    const r = await runCheck('k8s.replicas', dir({'rendered/all.yaml': WORKLOADS}), {}, MANIFESTS);
+    const r = await runCheck('k8s.replicas', dirWith({'rendered/all.yaml': WORKLOADS}), {}, MANIFESTS);
     assert.equal(r.status, 'fail');
     assert.deepEqual(
       r.evidence.map((e) => [e.file, e.line, e.key, e.detail]),
@@ -276,7 +267,7 @@ describe('k8s.replicas', () => {
   });
 
   test('names narrows and must exist; min raises the bar; kinds narrows', async () => {
-    const d = dir({'rendered/all.yaml': WORKLOADS});
+    const d = dirWith({'rendered/all.yaml': WORKLOADS});
     const ok = await runCheck('k8s.replicas', d, {names: ['the0-api', 'the0-frontend']}, MANIFESTS);
     assert.equal(ok.status, 'pass');
     assert.deepEqual(
@@ -311,7 +302,7 @@ describe('helm template when no rendered manifests exist', () => {
 
   test('helm is not installed here: skip, saying so and how to render by hand', async (t) => {
     if (installed('helm')) return t.skip('helm is installed on this machine');
-    const d = dir(CHART);
+    const d = dirWith(CHART);
     for (const id of ['k8s.service-types', 'k8s.env-secrets', 'k8s.replicas', 'k8s.pod-annotation', 'k8s.resource-limits']) {
       const r = await runCheck(id, d, id === 'k8s.pod-annotation' ? {key: 'x'} : {}, FILES);
       assert.equal(r.status, 'skip', id);
@@ -323,7 +314,7 @@ describe('helm template when no rendered manifests exist', () => {
 
   test('a chart named by param is used; one without Chart.yaml is an error', async (t) => {
     if (installed('helm')) return t.skip('helm is installed on this machine');
-    const d = dir({...CHART, 'other/Chart.yaml': lines('apiVersion: v2', 'name: other', 'version: 1.0.0')});
+    const d = dirWith({...CHART, 'other/Chart.yaml': lines('apiVersion: v2', 'name: other', 'version: 1.0.0')});
     const r = await runCheck('k8s.replicas', d, {chart: 'other/'}, FILES);
     assert.equal(r.status, 'skip');
     assert.match(r.message, /the chart in other could not be rendered/);
@@ -334,13 +325,13 @@ describe('helm template when no rendered manifests exist', () => {
 
   test('no values files, or no chart: the plain skip; k8s.no-secret-data never renders', async () => {
     const plain = /^no rendered manifests found \(looked for rendered\/\*\.yaml\); render them with helm template/;
-    const noValues = await runCheck('k8s.replicas', dir(CHART), {}, MANIFESTS);
+    const noValues = await runCheck('k8s.replicas', dirWith(CHART), {}, MANIFESTS);
     assert.match(noValues.message, plain);
     const {'k8s/Chart.yaml': _, ...noChart} = CHART;
-    const onlySub = await runCheck('k8s.replicas', dir(noChart), {}, FILES);
+    const onlySub = await runCheck('k8s.replicas', dirWith(noChart), {}, FILES);
     assert.equal(onlySub.status, 'skip');
     assert.match(onlySub.message, plain);
-    assert.match((await runCheck('k8s.no-secret-data', dir(CHART), {}, FILES)).message, plain);
+    assert.match((await runCheck('k8s.no-secret-data', dirWith(CHART), {}, FILES)).message, plain);
   });
 });
 
@@ -383,7 +374,7 @@ const KUBECTL_LIST = JSON.stringify(
 describe('source: cluster', () => {
   test('kubectl is installed but there is no cluster: error naming the reason, quickly', async (t) => {
     if (!installed('kubectl')) return t.skip('kubectl is not installed on this machine');
-    const d = dir({});
+    const d = dirWith({});
     for (const id of ['k8s.service-types', 'k8s.env-secrets', 'k8s.replicas']) {
       const started = performance.now();
       const r = await runCheck(id, d, {source: 'cluster'});
@@ -402,7 +393,7 @@ describe('source: cluster', () => {
     const saved = process.env.PATH;
     process.env.PATH = tempDir('shipshape-empty-path-');
     try {
-      const r = await runCheck('k8s.service-types', dir({}), {source: 'cluster'});
+      const r = await runCheck('k8s.service-types', dirWith({}), {source: 'cluster'});
       assert.equal(r.status, 'skip');
       assert.match(r.message, /^kubectl is not installed/);
     } finally {
@@ -411,7 +402,7 @@ describe('source: cluster', () => {
   });
 
   test("source: cluster is opt-in: rendered files are read otherwise, even when they exist", async () => {
-    const r = await runCheck('k8s.service-types', dir({'rendered/svc.yaml': SERVICES}), {source: 'files'}, MANIFESTS);
+    const r = await runCheck('k8s.service-types', dirWith({'rendered/svc.yaml': SERVICES}), {source: 'files'}, MANIFESTS);
     assert.equal(r.evidence[0]!.file, 'rendered/svc.yaml');
   });
 
@@ -426,7 +417,7 @@ describe('source: cluster', () => {
       ],
     );
     // The same document through the checks (read as a file, so the parse is the same one).
-    const d = dir({'live/cluster.json': KUBECTL_LIST});
+    const d = dirWith({'live/cluster.json': KUBECTL_LIST});
     const files = {manifests: ['live/*.json']};
     const svc = await runCheck('k8s.service-types', d, {}, files);
     assert.equal(svc.status, 'fail');

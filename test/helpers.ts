@@ -1,4 +1,5 @@
 // Shared test helpers: real temp directories, real git, real files. Nothing here fakes a result.
+import assert from 'node:assert/strict';
 import {execFileSync, spawn} from 'node:child_process';
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -7,7 +8,7 @@ import {after} from 'node:test';
 import {CHECKS} from '../src/checks/index.js';
 import {Context} from '../src/engine/context.js';
 import {runStep} from '../src/engine/run.js';
-import type {CheckResult} from '../src/engine/types.js';
+import type {CheckResult, Evidence} from '../src/engine/types.js';
 import {PackSchema, type Pack} from '../src/pack/schema.js';
 
 export const REPO = resolve(import.meta.dirname, '..');
@@ -107,4 +108,26 @@ export function runCli(args: string[], opts: {cwd?: string; env?: Record<string,
       resolvePromise({code, stdout, stderr});
     });
   });
+}
+
+/** File text from lines, ending in a newline. */
+export const lines = (...l: string[]) => `${l.join('\n')}\n`;
+
+/** A temp directory holding these files. */
+export function dirWith(files: Record<string, string>): string {
+  const d = tempDir();
+  writeFiles(d, files);
+  return d;
+}
+
+/** The evidence as [file, line, key] triples, for exact comparison. */
+export function places(r: CheckResult): [string | undefined, number | undefined, string | undefined][] {
+  return r.evidence.map((e) => [e.file, e.line, e.key]);
+}
+
+/** The evidence at exactly this place; fails the test, listing what there is, when none is. */
+export function evidenceAt(r: CheckResult, file: string | undefined, line: number | undefined, key: string): Evidence {
+  const e = r.evidence.find((x) => x.file === file && x.line === line && x.key === key);
+  assert.ok(e, `no evidence at ${file}:${line} ${key}; got ${JSON.stringify(places(r))}`);
+  return e;
 }
