@@ -11,7 +11,7 @@ import {after, before, describe, test} from 'node:test';
 import {redirectsToHttps, request, requiresAuth} from '../src/checks/http.js';
 import {runStep} from '../src/engine/run.js';
 import type {CheckDef, CheckResult} from '../src/engine/types.js';
-import {contextFor, tempDir, writeFiles} from './helpers.js';
+import {contextFor, listen, tempDir, writeFiles} from './helpers.js';
 
 const TOKEN = randomBytes(24).toString('hex');
 const DOTENV_TOKEN = randomBytes(24).toString('base64url');
@@ -69,24 +69,6 @@ function app(req: http.IncomingMessage, res: http.ServerResponse): void {
   }
 }
 
-const servers: net.Server[] = [];
-const sockets = new Set<net.Socket>();
-after(async () => {
-  for (const s of sockets) s.destroy();
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-});
-
-function listen(srv: net.Server, host = '127.0.0.1'): Promise<number> {
-  servers.push(srv);
-  srv.on('connection', (s: net.Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  return new Promise((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(0, host, () => resolve((srv.address() as net.AddressInfo).port));
-  });
-}
 
 async function closedPort(): Promise<number> {
   const srv = net.createServer();

@@ -9,7 +9,7 @@ import {after, before, describe, test} from 'node:test';
 import {alpn, certificate, pemFile, protocols} from '../src/checks/tls.js';
 import {runStep} from '../src/engine/run.js';
 import type {CheckDef, CheckResult} from '../src/engine/types.js';
-import {contextFor, tempDir, writeFiles} from './helpers.js';
+import {contextFor, listen, tempDir, writeFiles} from './helpers.js';
 
 const dir = tempDir('shipshape-tls-');
 const ssl = (...args: string[]) => execFileSync('openssl', args, {cwd: dir, stdio: ['ignore', 'pipe', 'pipe']});
@@ -50,24 +50,6 @@ before(() => {
   });
 });
 
-const servers: net.Server[] = [];
-const sockets = new Set<net.Socket>();
-after(async () => {
-  for (const s of sockets) s.destroy();
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-});
-
-function listen(srv: net.Server, host = '127.0.0.1'): Promise<number> {
-  servers.push(srv);
-  srv.on('connection', (s: net.Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  return new Promise((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(0, host, () => resolve((srv.address() as net.AddressInfo).port));
-  });
-}
 
 /** A TLS server with one of the certificates above; records each SNI name a client sent. */
 function tlsServer(name: string, extra: tls.TlsOptions = {}, host = '127.0.0.1'): Promise<number> & {sni: string[]} {

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import {execFileSync, spawn} from 'node:child_process';
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import type {AddressInfo, Server, Socket} from 'node:net';
 import {tmpdir} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import {after} from 'node:test';
@@ -130,4 +131,24 @@ export function evidenceAt(r: CheckResult, file: string | undefined, line: numbe
   const e = r.evidence.find((x) => x.file === file && x.line === line && x.key === key);
   assert.ok(e, `no evidence at ${file}:${line} ${key}; got ${JSON.stringify(places(r))}`);
   return e;
+}
+
+const servers: Server[] = [];
+const sockets = new Set<Socket>();
+after(async () => {
+  for (const s of sockets) s.destroy();
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+});
+
+/** Starts a real server on a free loopback port; it and its connections close when the file ends. */
+export function listen(srv: Server, host = '127.0.0.1'): Promise<number> {
+  servers.push(srv);
+  srv.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  return new Promise((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(0, host, () => resolve((srv.address() as AddressInfo).port));
+  });
 }
