@@ -2,7 +2,7 @@
 // Frames are polled, never waited on a clock.
 import {KEY, renderInk, type Rendered} from './inkHarness.js';
 import assert from 'node:assert/strict';
-import {cpSync, readFileSync} from 'node:fs';
+import {cpSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, test} from 'node:test';
 import {App} from '../src/ui/App.js';
@@ -185,5 +185,31 @@ describe('layout', () => {
     ui.stdout.resize(60, 20);
     const f = await ui.waitFor((f) => f.split('\n').every((l) => [...l].length <= 60) && f.split('\n').length <= 20, 'a 60x20 frame');
     assert.match(f, /FAIL/);
+  });
+});
+
+describe('failures', () => {
+  test('a save that fails keeps the dialog and what was typed, and says why', async () => {
+    await open();
+    await ui.press(KEY.enter, 'n', 'n');
+    await ui.waitFor((f) => f.includes('People use their own named accounts'), 'named-accounts');
+    await ui.press('c');
+    await ui.waitFor((f) => f.includes('Confirm:'), 'the dialog');
+    await ui.type('kept text');
+    // A directory where the progress file should be: the atomic rename fails, even for root.
+    const file = progressFile(dir, 'the0');
+    const before = readFileSync(file, 'utf8');
+    rmSync(file);
+    mkdirSync(file);
+    try {
+      await ui.press(KEY.enter);
+      const f = await ui.waitFor((f) => f.includes('! could not save:'), 'the save error');
+      assert.match(f, /Note: kept text/);
+    } finally {
+      rmSync(file, {recursive: true, force: true});
+      writeFileSync(file, before, {mode: 0o600});
+    }
+    await ui.press(KEY.enter);
+    await ui.waitFor((f) => f.includes('confirmed and saved'), 'the save once writable again');
   });
 });

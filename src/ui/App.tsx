@@ -32,7 +32,14 @@ export function App({wizard, initial = initialNav}: {wizard: Wizard; initial?: N
       const cmd = commandFor(now, {input, ...key});
       // Until answers can be saved only leaving works; the key hints are not shown yet either.
       if (!armedRef.current && cmd !== 'quit') return;
-      if (cmd) return perform(cmd, wizard, store, exit);
+      if (cmd) {
+        try {
+          perform(cmd, wizard, store, exit);
+        } catch (err) {
+          store.dispatch({type: 'flash', text: `${cmd} failed: ${err instanceof Error ? err.message : String(err)}`});
+        }
+        return;
+      }
       if (now === 'dialog' && input && !key.ctrl && !key.meta) store.dispatch({type: 'type', text: input});
     },
     {isActive: isRawModeSupported === true},

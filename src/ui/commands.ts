@@ -57,7 +57,7 @@ export function perform(cmd: Command, wizard: Wizard, nav: NavStore, exit: () =>
       if (context === 'choice') {
         const c = state.choice!;
         const pick = c.options[c.cursor]!;
-        void wizard.setInput(c.inputId, pick.value);
+        background(wizard.setInput(c.inputId, pick.value), nav, 'checking again');
         return nav.dispatch({type: 'close-choice', flash: `${c.inputId} is now ${pick.value}; checking again`});
       }
       if (context === 'summary') return openItem(walkable.find((i) => !i.finished)?.id);
@@ -74,7 +74,7 @@ export function perform(cmd: Command, wizard: Wizard, nav: NavStore, exit: () =>
     }
     case 'recheck':
       if (!item) return;
-      void wizard.run([item.id]);
+      background(wizard.run([item.id]), nav, 'checking again');
       return nav.dispatch({type: 'flash', text: 'checking again'});
     case 'skip-check':
       if (item?.status === 'running') wizard.skip(item.id);
@@ -105,6 +105,11 @@ export function perform(cmd: Command, wizard: Wizard, nav: NavStore, exit: () =>
   }
 }
 
+/** Work that goes on behind the screen: a failure (say, a full disk) is shown, never a stack trace. */
+function background(work: Promise<unknown>, nav: NavStore, what: string): void {
+  work.catch((err: unknown) => nav.dispatch({type: 'flash', text: `${what} failed: ${err instanceof Error ? err.message : String(err)}`}));
+}
+
 function submit(wizard: Wizard, nav: NavStore, openItem: (id: string | undefined, flash?: string) => void): void {
   const d = nav.get().dialog;
   if (!d) return;
@@ -117,8 +122,9 @@ function submit(wizard: Wizard, nav: NavStore, openItem: (id: string | undefined
     else if (d.kind === 'waive') wizard.waive(d.itemId, a);
     else wizard.note(d.itemId, v.note ?? '', who);
   } catch (err) {
-    if (err instanceof AnswerError) return nav.dispatch({type: 'dialog-error', message: err.message});
-    throw err;
+    // The dialog stays open with what was typed: a refused or failed save loses nothing.
+    const message = err instanceof AnswerError ? err.message : `could not save: ${err instanceof Error ? err.message : String(err)}`;
+    return nav.dispatch({type: 'dialog-error', message});
   }
   const flash = {confirm: 'confirmed and saved', decline: 'declined and saved', waive: 'waived and saved', note: 'note saved'}[d.kind];
   nav.dispatch({type: 'close-dialog', flash});

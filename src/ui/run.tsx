@@ -16,7 +16,10 @@ export async function runTui(wizard: Wizard): Promise<void> {
   // Closing the terminal: every answer is already on disk, so leaving is all there is to do.
   process.once('SIGHUP', leave);
   process.once('SIGTERM', leave);
-  void wizard.run();
+  wizard.run().catch((err: unknown) => {
+    app.unmount();
+    process.stderr.write(`shipshape: the checks could not run: ${err instanceof Error ? err.message : String(err)}\n`);
+  });
   await app.waitUntilExit();
   process.off('SIGHUP', leave);
   process.off('SIGTERM', leave);
