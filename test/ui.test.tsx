@@ -53,12 +53,14 @@ describe('start screen', () => {
     assert.match(f, /Mode {7}Docker Compose \(the0 local\) \(inferred from docker-compose\.yml\)/);
     assert.match(f, /First pass: 32 items/);
     assert.match(f, /Answering  as alice/);
-    assert.match(f, /enter resume · i change mode/);
+    assert.match(f, /enter resume · i change settings/);
   });
 
   test('i changes the mode through a choice list, and the checks run again', async () => {
     await open();
     await ui.press('i');
+    await ui.waitFor((f) => f.includes('Which setting?'), 'the list of settings');
+    await ui.press(KEY.enter);
     await ui.waitFor((f) => f.includes('How is this the0 deployment run?'), 'the mode question');
     await ui.press(KEY.down, KEY.enter);
     await ui.waitFor((f) => f.includes('mode is now kubernetes'), 'the confirmation');

@@ -2,6 +2,9 @@ import {AnswerError, type ItemView, type Wizard} from '../wizard/controller.js';
 import {dialogValues, type DialogKind, type NavStore} from '../wizard/navigation.js';
 import type {Command, Context} from './key/keyBindings.js';
 
+/** The choice list that asks which input to change, when a pack has several. */
+const PICK_INPUT = '';
+
 export function contextOf(nav: ReturnType<NavStore['get']>): Context {
   return nav.help ? 'help' : nav.dialog ? 'dialog' : nav.choice ? 'choice' : nav.screen;
 }
@@ -25,6 +28,10 @@ export function perform(cmd: Command, wizard: Wizard, nav: NavStore, exit: () =>
     wizard.setPosition(id);
     nav.dispatch({type: 'go', screen: 'item', itemId: id, flash});
   };
+  const openInput = (id: string) => {
+    const input = snap.inputs.find((i) => i.id === id)!;
+    nav.dispatch({type: 'open-choice', choice: {inputId: input.id, question: input.question, options: input.choices}, current: input.value});
+  };
   const openDialog = (kind: DialogKind, i: ItemView) =>
     nav.dispatch({type: 'open-dialog', kind, itemId: i.id, who: snap.who, askDate: i.confirm?.askDate, note: i.note?.text});
 
@@ -44,9 +51,11 @@ export function perform(cmd: Command, wizard: Wizard, nav: NavStore, exit: () =>
     case 'start':
       return nav.dispatch({type: 'go', screen: 'start'});
     case 'change-input': {
-      const input = snap.inputs[0];
-      if (!input) return nav.dispatch({type: 'flash', text: 'this pack has no inputs to change'});
-      return nav.dispatch({type: 'open-choice', choice: {inputId: input.id, question: input.question, options: input.choices}, current: input.value});
+      if (snap.inputs.length === 0) return nav.dispatch({type: 'flash', text: 'this pack has no inputs to change'});
+      if (snap.inputs.length === 1) return openInput(snap.inputs[0]!.id);
+      // Several inputs: first which one, then its choices.
+      const options = snap.inputs.map((i) => ({value: i.id, label: `${i.question} (now: ${i.value ?? 'not set'})`}));
+      return nav.dispatch({type: 'open-choice', choice: {inputId: PICK_INPUT, question: 'Which setting?', options}});
     }
     case 'up':
     case 'down': {
@@ -57,6 +66,7 @@ export function perform(cmd: Command, wizard: Wizard, nav: NavStore, exit: () =>
       if (context === 'choice') {
         const c = state.choice!;
         const pick = c.options[c.cursor]!;
+        if (c.inputId === PICK_INPUT) return openInput(pick.value);
         background(wizard.setInput(c.inputId, pick.value), nav, 'checking again');
         return nav.dispatch({type: 'close-choice', flash: `${c.inputId} is now ${pick.value}; checking again`});
       }

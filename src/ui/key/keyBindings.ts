@@ -63,7 +63,7 @@ export interface Binding {
 export const BINDINGS: Binding[] = [
   {keys: ['ctrl-c'], command: 'quit', label: 'quit', contexts: ['start', 'overview', 'item', 'summary', 'dialog', 'choice', 'help'], footer: false},
   {keys: ['enter'], command: 'resume', label: 'resume', contexts: ['start']},
-  {keys: ['i'], command: 'change-input', label: 'change mode', contexts: ['start']},
+  {keys: ['i'], command: 'change-input', label: 'change settings', contexts: ['start']},
   {keys: ['up', 'k'], command: 'up', label: 'up', contexts: ['overview', 'choice'], footer: false},
   {keys: ['down', 'j'], command: 'down', label: 'down', contexts: ['overview', 'choice'], footer: false},
   {keys: ['enter'], command: 'open', label: 'open', contexts: ['overview', 'summary', 'choice']},
