@@ -426,7 +426,7 @@ describe('compose.env', () => {
     const r = await runCheck('compose.env', d, {services: ['the0-api'], keys: ['NODE_ENV'], pattern: '^production$', expect: 'production'});
     assert.equal(r.status, 'pass');
     assert.deepEqual(places(r), [['compose.yaml', 5, 'the0-api.NODE_ENV']]);
-    assert.equal(r.evidence[0]!.detail, 'NODE_ENV=production');
+    assert.equal(r.evidence[0]!.detail, 'NODE_ENV = "production"');
   });
 
   test('a wrong value and a missing key fail at their lines', async () => {
@@ -436,7 +436,7 @@ describe('compose.env', () => {
       ['compose.yaml', 9, 'the0-frontend.NODE_ENV'],
       ['compose.yaml', 11, 'the0-worker.NODE_ENV'],
     ]);
-    assert.match(r.evidence[0]!.detail, /NODE_ENV=development is not production/);
+    assert.match(r.evidence[0]!.detail, /NODE_ENV = "development" is not production/);
     assert.match(r.evidence[1]!.detail, /does not set NODE_ENV/);
   });
 

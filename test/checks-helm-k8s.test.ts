@@ -66,7 +66,7 @@ describe('helm.value', () => {
     const r = await runCheck('helm.value', d, {path: 'the0Api.env.NODE_ENV', equals: 'production'}, HELM);
     assert.equal(r.status, 'pass');
     assert.deepEqual(places(r), [['values.yaml', 8, 'the0Api.env.NODE_ENV']]);
-    assert.equal(r.evidence[0]!.detail, 'the0Api.env.NODE_ENV = production (values.yaml)');
+    assert.equal(r.evidence[0]!.detail, 'the0Api.env.NODE_ENV = "production" (values.yaml)');
   });
 
   test('equals fails on another value', async () => {

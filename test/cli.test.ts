@@ -110,14 +110,23 @@ describe('shipshape check on the bundled demo', () => {
     assert.equal(report.summary.fail, report.items.filter((i) => i.status === 'fail').length);
   });
 
-  test('never prints a secret value, in any format', async () => {
-    const secrets = secretsOf(DEMO);
-    assert.ok(secrets.length >= 4);
-    for (const format of ['json', 'text', 'markdown', 'sarif', 'junit']) {
-      const r = await runCli(['check', '--dir', DEMO, '--format', format, '--verbose']);
-      for (const s of secrets) assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), `${format} output contains a secret`);
-    }
-  });
+  // Failing and passing deployments both: a passing item shows every step's evidence.
+  for (const [name, where, extra] of [
+    ['the demo', () => DEMO, []],
+    ['a hardened deployment', () => repoCopy('the0-hardened'), []],
+    ["the0's shipped defaults", () => repoCopy('the0-shipped'), []],
+    ['a Kubernetes deployment', () => join(FIXTURES, 'the0-k8s'), ['--input', 'mode=kubernetes']],
+  ] as const) {
+    test(`never prints a secret value, in any format: ${name}`, async () => {
+      const dir = where();
+      const secrets = name === 'a Kubernetes deployment' ? ['hunter2hunter2'] : secretsOf(dir);
+      assert.ok(secrets.length >= 1);
+      for (const format of ['json', 'text', 'markdown', 'sarif', 'junit']) {
+        const r = await runCli(['check', '--dir', dir, '--format', format, '--verbose', ...extra]);
+        for (const s of secrets) assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), `${format} output contains a secret`);
+      }
+    });
+  }
 
   test('text is the default format and names statuses in words', async () => {
     const r = await runCli(['check', '--dir', DEMO]);

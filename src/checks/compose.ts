@@ -1,6 +1,6 @@
 import {z} from 'zod';
 import type {Context} from '../engine/context.js';
-import {redact} from '../engine/redact.js';
+import {display, redact} from '../engine/redact.js';
 import {defineCheck, result, type CheckResult, type Evidence} from '../engine/types.js';
 import {imageBaseName, imageTag, isLoopback, type ComposeModel, type ComposeService} from '../sources/compose.js';
 import {EnvKey} from './values.js';
@@ -142,6 +142,8 @@ export const envSet = defineCheck({
     keys: z.array(EnvKey).min(1),
     pattern: z.string().optional(),
     expect: z.string().default('set'),
+    /** Force redaction; names that look like credentials are always redacted. */
+    secret: z.boolean().default(false),
   }),
   run: (ctx, p) =>
     withCompose(ctx, (model) => {
@@ -156,8 +158,8 @@ export const envSet = defineCheck({
           const value = v?.value;
           const ok = value !== undefined && value !== '' && (!re || re.test(value));
           const e = {file: v?.file ?? s.file, line: v?.line ?? s.line, key: `${s.name}.${key}`};
-          if (ok) good.push({...e, detail: `${key}=${value}`});
-          else bad.push({...e, detail: value === undefined || value === '' ? `service ${s.name} does not set ${key}` : `${key}=${value} is not ${p.expect}`});
+          if (ok) good.push({...e, detail: `${key} = ${display(key, value, p.secret)}`});
+          else bad.push({...e, detail: value === undefined || value === '' ? `service ${s.name} does not set ${key}` : `${key} = ${display(key, value, p.secret)} is not ${p.expect}`});
         }
       }
       if (bad.length > 0) return result('fail', `${bad.length} settings missing or not ${p.expect}`, bad);

@@ -1,5 +1,5 @@
 import {z} from 'zod';
-import {redact} from '../engine/redact.js';
+import {display} from '../engine/redact.js';
 import {defineCheck, result, type Evidence} from '../engine/types.js';
 import {collect, EnvKey, evidenceOf} from './values.js';
 
@@ -34,7 +34,7 @@ export const value = defineCheck({
     reject: z.string().optional(),
     /** Words for the rule, used in messages: "a real email address". */
     expect: z.string().default('the expected form'),
-    /** Secrets are shown only as a redaction; other values (hosts, emails) are shown. */
+    /** Force redaction; names that look like credentials (PASSWORD, SECRET, TOKEN, KEY…) are always redacted. */
     secret: z.boolean().default(false),
   }),
   async run(ctx, p) {
@@ -45,13 +45,13 @@ export const value = defineCheck({
     if (occurrences.length === 0) {
       return p.required ? result('fail', `${names} is not set anywhere`, notes) : result('skip', `${names} is not set`, notes);
     }
-    const show = (v: string | undefined) => (p.secret ? redact(v) : v === undefined ? 'not set' : v === '' ? 'empty' : JSON.stringify(v));
+    const show = (key: string, v: string | undefined) => display(key, v, p.secret);
     const bad: Evidence[] = [];
     const good: Evidence[] = [];
     for (const o of occurrences) {
       const v = o.value ?? '';
       const ok = v !== '' && (!pattern || pattern.test(v)) && !(reject && reject.test(v));
-      (ok ? good : bad).push(evidenceOf(o, ok ? show(o.value) : `${show(o.value)} is not ${p.expect}`));
+      (ok ? good : bad).push(evidenceOf(o, ok ? show(o.key, o.value) : `${show(o.key, o.value)} is not ${p.expect}`));
     }
     if (bad.length > 0) return result('fail', `${names}: ${bad.length} of ${occurrences.length} copies are not ${p.expect}`, [...bad, ...notes]);
     return result('pass', `${names} is ${p.expect}`, [...good, ...notes]);

@@ -1,6 +1,6 @@
 import {z} from 'zod';
 import type {Context} from '../engine/context.js';
-import {redact} from '../engine/redact.js';
+import {display, looksSecret as looksSecretPath, redact} from '../engine/redact.js';
 import {defineCheck, result, type CheckResult, type Evidence} from '../engine/types.js';
 import {imageTag} from '../sources/compose.js';
 import type {HelmValues} from '../sources/helm.js';
@@ -50,7 +50,8 @@ export const value = defineCheck({
       const v = h.get(p.path);
       if (v === undefined) return result(p.ifUnset, `${p.path} is not set in any values file`);
       const at = place(v, p.path);
-      const shown = typeof v.value === 'object' ? JSON.stringify(v.value) : String(v.value);
+      // Flags and lists are shown as written; a credential-like path only as a redaction.
+      const shown = typeof v.value === 'object' && v.value !== null ? (looksSecretPath(p.path) ? '(hidden)' : JSON.stringify(v.value)) : display(p.path, v.value === null ? undefined : String(v.value));
       const empty = v.value === null || v.value === '' || (Array.isArray(v.value) && v.value.length === 0) || (typeof v.value === 'object' && v.value !== null && Object.keys(v.value).length === 0);
       const same = (a: unknown) => String(a) === String(v.value);
       const ok =

@@ -70,3 +70,31 @@ const PLACEHOLDER = [
 export function isPlaceholder(value: string): boolean {
   return PLACEHOLDER.some((re) => re.test(value.trim()));
 }
+
+const SECRET_NAME = /pass(word|wd)?|secret|token|credential|private|(^|[_.-])(api[_-]?)?key($|[_.-])|dsn|auth|cookie|session|salt|seed|signing|masterkey/i;
+
+/** A setting whose name says it holds a credential (JWT_SECRET, db.password, API_KEY…). */
+export function looksSecret(name: string): boolean {
+  const last = name.split(/[.\]/[]/).filter(Boolean).at(-1) ?? name;
+  return SECRET_NAME.test(last);
+}
+
+/**
+ * How a setting's value may be shown: redacted when its name looks like a credential (or the
+ * caller says it is one), with any password inside a URL masked, otherwise as written.
+ */
+export function display(name: string, value: string | undefined, secret = false): string {
+  if (value === undefined) return 'not set';
+  if (value === '') return 'empty';
+  if (secret || looksSecret(name)) return redact(value);
+  try {
+    const u = new URL(value);
+    if (u.password) {
+      u.password = '***';
+      return JSON.stringify(u.toString());
+    }
+  } catch {
+    /* not a URL */
+  }
+  return JSON.stringify(value);
+}
