@@ -8,7 +8,7 @@ import {describe, test} from 'node:test';
 import {CHECKS} from '../src/checks/index.js';
 import {redact} from '../src/engine/redact.js';
 import type {CheckResult} from '../src/engine/types.js';
-import {git, gitInit, lines, places, runCheck, tempDir, writeFiles} from './helpers.js';
+import {git, gitInit, gitRepo, lines, places, runCheck, tempDir, writeFiles} from './helpers.js';
 
 // Checks run git with our HOME: point it at an empty dir so no personal git config takes part.
 process.env.HOME = tempDir('shipshape-home-');
@@ -20,15 +20,6 @@ function assertNoLeak(r: CheckResult, values: readonly string[]): void {
   for (const v of values) assert.ok(!text.includes(v), `a secret value (${v.length} chars) appears in the result`);
 }
 
-/** A repository with `files` written and `commit` added and committed. */
-function repo(files: Record<string, string>, commit: string[] = []): string {
-  const d = tempDir();
-  gitInit(d);
-  writeFiles(d, {'README.md': '# deployment\n', ...files});
-  git(d, 'add', '--', 'README.md', ...commit);
-  git(d, 'commit', '-q', '-m', 'init');
-  return d;
-}
 
 const short = (d: string, rev: string) => git(d, 'rev-parse', '--short', rev).trim();
 const day = (d: string, rev: string) => git(d, 'log', '-1', '--format=%cs', rev).trim();
@@ -37,7 +28,7 @@ const day = (d: string, rev: string) => git(d, 'log', '-1', '--format=%cs', rev)
 
 describe('git.never-committed', () => {
   test('a .env committed and then deleted still fails, naming the commit that added it', async () => {
-    const d = repo({'.env': 'A=1\n'}, ['.env']);
+    const d = gitRepo({'.env': 'A=1\n'}, ['.env']);
     const added = short(d, 'HEAD');
     git(d, 'rm', '-q', '--', '.env');
     git(d, 'commit', '-q', '-m', 'remove .env');
@@ -49,7 +40,7 @@ describe('git.never-committed', () => {
   });
 
   test('a still tracked file says so; the first of several adds is named', async () => {
-    const d = repo({'secrets/a.key': 'k1\n'}, ['secrets/a.key']);
+    const d = gitRepo({'secrets/a.key': 'k1\n'}, ['secrets/a.key']);
     const first = short(d, 'HEAD');
     git(d, 'rm', '-q', '--', 'secrets/a.key');
     git(d, 'commit', '-q', '-m', 'rm');
@@ -63,7 +54,7 @@ describe('git.never-committed', () => {
   });
 
   test('a file renamed into a forbidden name counts as added under that name', async () => {
-    const d = repo({'env.txt': 'A=1\n'}, ['env.txt']);
+    const d = gitRepo({'env.txt': 'A=1\n'}, ['env.txt']);
     git(d, 'mv', 'env.txt', '.env');
     git(d, 'commit', '-q', '-m', 'rename');
     const r = await runCheck('git.never-committed', d, {paths: ['.env']});
@@ -72,7 +63,7 @@ describe('git.never-committed', () => {
   });
 
   test('a commit on another branch only counts (every ref is read)', async () => {
-    const d = repo({});
+    const d = gitRepo({});
     git(d, 'checkout', '-q', '-b', 'side');
     writeFiles(d, {'.env': 'A=1\n'});
     git(d, 'add', '--', '.env');
@@ -85,14 +76,14 @@ describe('git.never-committed', () => {
   });
 
   test('never committed (only ignored or untracked) passes', async () => {
-    const d = repo({'.gitignore': '.env\n', '.env': 'A=1\n', 'local.key': 'x\n'}, ['.gitignore']);
+    const d = gitRepo({'.gitignore': '.env\n', '.env': 'A=1\n', 'local.key': 'x\n'}, ['.gitignore']);
     const r = await runCheck('git.never-committed', d, {paths: ['.env', '**/*.key']});
     assert.equal(r.status, 'pass');
     assert.deepEqual(r.evidence, []);
   });
 
   test('in a subdirectory of the repository, paths are its own', async () => {
-    const d = repo({'deploy/the0/.env': 'A=1\n', 'other/.env': 'B=2\n'}, ['deploy/the0/.env', 'other/.env']);
+    const d = gitRepo({'deploy/the0/.env': 'A=1\n', 'other/.env': 'B=2\n'}, ['deploy/the0/.env', 'other/.env']);
     const r = await runCheck('git.never-committed', join(d, 'deploy', 'the0'), {paths: ['**/.env']});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['.env', undefined, undefined]]);
@@ -101,7 +92,7 @@ describe('git.never-committed', () => {
 
   test('not a repository => skip; bad params => error', async () => {
     assert.equal((await runCheck('git.never-committed', tempDir(), {paths: ['.env']})).status, 'skip');
-    assert.equal((await runCheck('git.never-committed', repo({}), {paths: []})).status, 'error');
+    assert.equal((await runCheck('git.never-committed', gitRepo({}), {paths: []})).status, 'error');
     assert.equal(CHECKS.get('git.never-committed')!.params.safeParse({paths: ['.env'], x: 1}).success, false);
   });
 });
@@ -110,7 +101,7 @@ describe('git.never-committed', () => {
 
 describe('git.clean', () => {
   test('modified, staged, deleted, renamed and untracked files each fail with their state', async () => {
-    const d = repo({'a.txt': 'a\n', 'b.txt': 'b\n', 'c.txt': 'c\n', 'd.txt': 'd\n', '.gitignore': '*.log\n'}, ['a.txt', 'b.txt', 'c.txt', 'd.txt', '.gitignore']);
+    const d = gitRepo({'a.txt': 'a\n', 'b.txt': 'b\n', 'c.txt': 'c\n', 'd.txt': 'd\n', '.gitignore': '*.log\n'}, ['a.txt', 'b.txt', 'c.txt', 'd.txt', '.gitignore']);
     writeFiles(d, {'a.txt': 'changed\n', 'b.txt': 'staged\n', 'new.txt': 'n\n', 'debug.log': 'ignored\n'});
     git(d, 'add', '--', 'b.txt');
     git(d, 'rm', '-q', '--', 'c.txt');
@@ -134,14 +125,14 @@ describe('git.clean', () => {
   });
 
   test('a clean tree passes; ignored files do not count', async () => {
-    const d = repo({'.gitignore': '.env\n', '.env': 'A=1\n'}, ['.gitignore']);
+    const d = gitRepo({'.gitignore': '.env\n', '.env': 'A=1\n'}, ['.gitignore']);
     const r = await runCheck('git.clean', d, {});
     assert.equal(r.status, 'pass');
     assert.deepEqual(r.evidence, []);
   });
 
   test('in a subdirectory: only its changes, with its own paths', async () => {
-    const d = repo({'deploy/values.yaml': 'a: 1\n', 'other.txt': 'o\n'}, ['deploy/values.yaml', 'other.txt']);
+    const d = gitRepo({'deploy/values.yaml': 'a: 1\n', 'other.txt': 'o\n'}, ['deploy/values.yaml', 'other.txt']);
     writeFiles(d, {'deploy/values.yaml': 'a: 2\n', 'other.txt': 'changed\n', 'deploy/rendered/all.yaml': 'x: 1\n'});
     const r = await runCheck('git.clean', join(d, 'deploy'), {});
     assert.equal(r.status, 'fail');
@@ -156,8 +147,8 @@ describe('git.clean', () => {
 
   test('not a repository => skip; bad params => error', async () => {
     assert.equal((await runCheck('git.clean', tempDir(), {})).status, 'skip');
-    assert.equal((await runCheck('git.clean', repo({}), {paths: []})).status, 'error');
-    assert.equal((await runCheck('git.clean', repo({}), {untracked: 'no'})).status, 'error');
+    assert.equal((await runCheck('git.clean', gitRepo({}), {paths: []})).status, 'error');
+    assert.equal((await runCheck('git.clean', gitRepo({}), {untracked: 'no'})).status, 'error');
   });
 });
 
@@ -168,7 +159,7 @@ const JWT = 'jwt-8d1f0b6e7a5c4d3b2a19f8e7d6c5b4a3';
 
 describe('git.value-never-committed', () => {
   test('a value committed in an old version of a file fails with the key, commit and path, never the value', async () => {
-    const d = repo({'.gitignore': '.env\n', '.env': `POSTGRES_PASSWORD=${PG}\n`, 'compose.yaml': lines('services:', '  db:', '    image: postgres:16', `    environment: {POSTGRES_PASSWORD: ${PG}}`)}, ['.gitignore', 'compose.yaml']);
+    const d = gitRepo({'.gitignore': '.env\n', '.env': `POSTGRES_PASSWORD=${PG}\n`, 'compose.yaml': lines('services:', '  db:', '    image: postgres:16', `    environment: {POSTGRES_PASSWORD: ${PG}}`)}, ['.gitignore', 'compose.yaml']);
     const leaked = short(d, 'HEAD');
     writeFiles(d, {'compose.yaml': lines('services:', '  db:', '    image: postgres:16', '    env_file: .env')});
     git(d, 'commit', '-q', '-am', 'read the password from .env');
@@ -182,7 +173,7 @@ describe('git.value-never-committed', () => {
 
   test('base64 in a committed Secret is found; base64: false does not look for it', async () => {
     const b64 = Buffer.from(PG).toString('base64');
-    const d = repo(
+    const d = gitRepo(
       {'.gitignore': '.env\n', '.env': `POSTGRES_PASSWORD=${PG}\n`, 'k8s/secret.yaml': lines('apiVersion: v1', 'kind: Secret', 'metadata: {name: db}', 'data:', `  password: ${b64}`)},
       ['.gitignore', 'k8s/secret.yaml'],
     );
@@ -195,7 +186,7 @@ describe('git.value-never-committed', () => {
   });
 
   test('the password inside a URL and a Helm value are searched too', async () => {
-    const d = repo({'.gitignore': '.env\nvalues.local.yaml\n', '.env': `DATABASE_URL=postgres://the0:${PG}@db:5432/the0\n`, 'values.local.yaml': lines('the0Api:', '  env:', `    JWT_SECRET: ${JWT}`), 'docs/notes.md': 'nothing here\n'}, ['.gitignore', 'docs/notes.md']);
+    const d = gitRepo({'.gitignore': '.env\nvalues.local.yaml\n', '.env': `DATABASE_URL=postgres://the0:${PG}@db:5432/the0\n`, 'values.local.yaml': lines('the0Api:', '  env:', `    JWT_SECRET: ${JWT}`), 'docs/notes.md': 'nothing here\n'}, ['.gitignore', 'docs/notes.md']);
     const params = {urls: ['DATABASE_URL'], helm: ['the0Api.env.JWT_SECRET']};
     const files = {helmValues: ['values.local.yaml']};
     const ok = await runCheck('git.value-never-committed', d, params, files);
@@ -214,7 +205,7 @@ describe('git.value-never-committed', () => {
 
   test('a value at the end of a 3 MB blob is found; maxBlobBytes below its size skips it', async () => {
     const big = `${'x'.repeat(99)}\n`.repeat(30_000) + `tail ${PG}\n`;
-    const d = repo({'.gitignore': '.env\n', '.env': `POSTGRES_PASSWORD=${PG}\n`, 'dump.sql': big}, ['.gitignore', 'dump.sql']);
+    const d = gitRepo({'.gitignore': '.env\n', '.env': `POSTGRES_PASSWORD=${PG}\n`, 'dump.sql': big}, ['.gitignore', 'dump.sql']);
     const r = await runCheck('git.value-never-committed', d, {keys: ['POSTGRES_PASSWORD']});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['dump.sql', undefined, 'POSTGRES_PASSWORD']]);
@@ -223,7 +214,7 @@ describe('git.value-never-committed', () => {
   });
 
   test('a hit outside the deployment directory is reported by its repository path', async () => {
-    const d = repo({'deploy/.gitignore': '.env\n', 'deploy/.env': `POSTGRES_PASSWORD=${PG}\n`, 'scripts/setup.sh': `psql "password=${PG}"\n`}, ['deploy/.gitignore', 'scripts/setup.sh']);
+    const d = gitRepo({'deploy/.gitignore': '.env\n', 'deploy/.env': `POSTGRES_PASSWORD=${PG}\n`, 'scripts/setup.sh': `psql "password=${PG}"\n`}, ['deploy/.gitignore', 'scripts/setup.sh']);
     const r = await runCheck('git.value-never-committed', join(d, 'deploy'), {keys: ['POSTGRES_PASSWORD']});
     assert.equal(r.status, 'fail');
     assert.equal(r.evidence[0]!.file, undefined);
@@ -232,7 +223,7 @@ describe('git.value-never-committed', () => {
   });
 
   test('short, empty and unset values are not searched', async () => {
-    const d = repo({'.gitignore': '.env\n', '.env': 'SHORT=abc12\nEMPTY=\n', 'x.txt': 'abc12\n'}, ['.gitignore', 'x.txt']);
+    const d = gitRepo({'.gitignore': '.env\n', '.env': 'SHORT=abc12\nEMPTY=\n', 'x.txt': 'abc12\n'}, ['.gitignore', 'x.txt']);
     const s = await runCheck('git.value-never-committed', d, {keys: ['SHORT']});
     assert.equal(s.status, 'skip');
     assert.match(s.evidence[0]!.detail, /not searched: shorter than 8 characters/);
@@ -264,7 +255,7 @@ describe('git.value-never-committed', () => {
     );
     chmodSync(join(bin, 'git'), 0o755);
     const b64 = Buffer.from(PG).toString('base64');
-    const d = repo({'.gitignore': '.env\n', '.env': `POSTGRES_PASSWORD=${PG}\nJWT_SECRET=${JWT}\n`, 'old.yaml': `password: ${PG}\n`}, ['.gitignore', 'old.yaml']);
+    const d = gitRepo({'.gitignore': '.env\n', '.env': `POSTGRES_PASSWORD=${PG}\nJWT_SECRET=${JWT}\n`, 'old.yaml': `password: ${PG}\n`}, ['.gitignore', 'old.yaml']);
     git(d, 'rm', '-q', 'old.yaml');
     git(d, 'commit', '-q', '-m', 'rm');
     const saved = process.env.PATH;

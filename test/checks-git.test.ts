@@ -5,7 +5,7 @@ import {join} from 'node:path';
 import {describe, test} from 'node:test';
 import {CHECKS} from '../src/checks/index.js';
 import type {CheckResult} from '../src/engine/types.js';
-import {git, gitInit, places, runCheck, tempDir, writeFiles} from './helpers.js';
+import {git, gitInit, gitRepo, places, runCheck, tempDir, writeFiles} from './helpers.js';
 
 // Checks run git with our HOME: point it at an empty dir so no personal git config
 // (core.excludesFile, ~/.config/git/ignore) takes part.
@@ -14,19 +14,10 @@ process.env.HOME = tempDir('shipshape-home-');
 const ENV = 'POSTGRES_PASSWORD=the0_password\n';
 
 
-/** A repository with `files` written and `commit` added and committed. */
-function repo(files: Record<string, string>, commit: string[] = []): string {
-  const d = tempDir();
-  gitInit(d);
-  writeFiles(d, {'README.md': '# deployment\n', ...files});
-  git(d, 'add', '--', 'README.md', ...commit);
-  git(d, 'commit', '-q', '-m', 'init');
-  return d;
-}
 
 describe('git.not-tracked', () => {
   test('a committed .env fails with its path', async () => {
-    const d = repo({'.env': ENV}, ['.env']);
+    const d = gitRepo({'.env': ENV}, ['.env']);
     const r = await runCheck('git.not-tracked', d, {paths: ['.env']});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['.env', undefined, undefined]]);
@@ -35,7 +26,7 @@ describe('git.not-tracked', () => {
   });
 
   test('a .env that is only staged is tracked too', async () => {
-    const d = repo({'.env': ENV});
+    const d = gitRepo({'.env': ENV});
     git(d, 'add', '--', '.env');
     const r = await runCheck('git.not-tracked', d, {paths: ['.env']});
     assert.equal(r.status, 'fail');
@@ -43,26 +34,26 @@ describe('git.not-tracked', () => {
   });
 
   test('an ignored .env passes', async () => {
-    const d = repo({'.gitignore': '.env\n', '.env': ENV}, ['.gitignore']);
+    const d = gitRepo({'.gitignore': '.env\n', '.env': ENV}, ['.gitignore']);
     const r = await runCheck('git.not-tracked', d, {paths: ['.env']});
     assert.equal(r.status, 'pass');
     assert.deepEqual(r.evidence, []);
   });
 
   test('an untracked (not ignored) .env passes', async () => {
-    const d = repo({'.env': ENV});
+    const d = gitRepo({'.env': ENV});
     assert.equal((await runCheck('git.not-tracked', d, {paths: ['.env']})).status, 'pass');
   });
 
   test('a .env removed from the index passes', async () => {
-    const d = repo({'.env': ENV}, ['.env']);
+    const d = gitRepo({'.env': ENV}, ['.env']);
     git(d, 'rm', '-q', '--cached', '--', '.env');
     git(d, 'commit', '-q', '-m', 'untrack');
     assert.equal((await runCheck('git.not-tracked', d, {paths: ['.env']})).status, 'pass');
   });
 
   test('**/.env finds nested instances, and .env alone does not', async () => {
-    const d = repo(
+    const d = gitRepo(
       {'instances/a/.env': ENV, 'instances/b/.env': ENV, '.env.example': 'POSTGRES_PASSWORD=\n', 'instances/a/notes.env.md': 'x\n'},
       ['instances/a/.env', '.env.example', 'instances/a/notes.env.md'],
     );
@@ -75,7 +66,7 @@ describe('git.not-tracked', () => {
   });
 
   test('a deployment in a subdirectory of the repository sees its own files, relative to itself', async () => {
-    const d = repo({'.env': ENV, 'deploy/the0/.env': ENV, 'deploy/the0/instances/x/.env': ENV, 'other/.env': ENV}, [
+    const d = gitRepo({'.env': ENV, 'deploy/the0/.env': ENV, 'deploy/the0/instances/x/.env': ENV, 'other/.env': ENV}, [
       '.env',
       'deploy/the0/.env',
       'deploy/the0/instances/x/.env',
@@ -101,12 +92,12 @@ describe('git.not-tracked', () => {
   });
 
   test('the .git directory itself is not a work tree => skip', async () => {
-    const d = repo({});
+    const d = gitRepo({});
     assert.equal((await runCheck('git.not-tracked', join(d, '.git'), {paths: ['.env']})).status, 'skip');
   });
 
   test('bad params => error', async () => {
-    const d = repo({});
+    const d = gitRepo({});
     assert.equal((await runCheck('git.not-tracked', d, {paths: []})).status, 'error');
     assert.equal((await runCheck('git.not-tracked', d, {paths: '.env'})).status, 'error');
     assert.equal((await runCheck('git.not-tracked', d, {})).status, 'error');
@@ -117,21 +108,21 @@ describe('git.not-tracked', () => {
 
 describe('git.ignored', () => {
   test('a .gitignore rule passes and is named', async () => {
-    const d = repo({'.gitignore': '# local\nnode_modules/\n.env\n'}, ['.gitignore']);
+    const d = gitRepo({'.gitignore': '# local\nnode_modules/\n.env\n'}, ['.gitignore']);
     const r = await runCheck('git.ignored', d, {paths: ['.env']});
     assert.equal(r.status, 'pass');
     assert.deepEqual(r.evidence, [{file: '.env', detail: 'ignored by .gitignore:3:.env'}]);
   });
 
   test('a path that does not exist yet is still judged by the rules', async () => {
-    const d = repo({'.gitignore': '*.env\n'}, ['.gitignore']);
+    const d = gitRepo({'.gitignore': '*.env\n'}, ['.gitignore']);
     const r = await runCheck('git.ignored', d, {paths: ['.env', 'instances/a/.env']});
     assert.equal(r.status, 'pass');
     assert.deepEqual(r.evidence.map((e) => e.detail), ['ignored by .gitignore:1:*.env', 'ignored by .gitignore:1:*.env']);
   });
 
   test('no rule => fail, naming each uncovered path', async () => {
-    const d = repo({'.gitignore': 'node_modules/\n'}, ['.gitignore']);
+    const d = gitRepo({'.gitignore': 'node_modules/\n'}, ['.gitignore']);
     const r = await runCheck('git.ignored', d, {paths: ['.env', 'node_modules/x', 'secrets.yaml']});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [
@@ -142,20 +133,20 @@ describe('git.ignored', () => {
   });
 
   test('no .gitignore at all => fail', async () => {
-    const r = await runCheck('git.ignored', repo({}), {paths: ['.env']});
+    const r = await runCheck('git.ignored', gitRepo({}), {paths: ['.env']});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['.env', undefined, undefined]]);
   });
 
   test('a later !rule that re-includes the path => fail, naming the rule', async () => {
-    const d = repo({'.gitignore': '.env\n!.env\n'}, ['.gitignore']);
+    const d = gitRepo({'.gitignore': '.env\n!.env\n'}, ['.gitignore']);
     const r = await runCheck('git.ignored', d, {paths: ['.env']});
     assert.equal(r.status, 'fail');
     assert.deepEqual(r.evidence, [{file: '.env', detail: 're-included by .gitignore:2:!.env'}]);
   });
 
   test('in a subdirectory of the repository: root and nested .gitignore rules both apply', async () => {
-    const d = repo({'.gitignore': '/deploy/the0/.env\n', 'deploy/the0/.gitignore': 'values.local.yaml\n'}, ['.gitignore', 'deploy/the0/.gitignore']);
+    const d = gitRepo({'.gitignore': '/deploy/the0/.env\n', 'deploy/the0/.gitignore': 'values.local.yaml\n'}, ['.gitignore', 'deploy/the0/.gitignore']);
     const sub = join(d, 'deploy', 'the0');
     const r = await runCheck('git.ignored', sub, {paths: ['.env', 'values.local.yaml']});
     assert.equal(r.status, 'pass');
@@ -172,7 +163,7 @@ describe('git.ignored', () => {
     const d = tempDir();
     writeFiles(d, {'.gitignore': '.env\n'});
     assert.equal((await runCheck('git.ignored', d, {paths: ['.env']})).status, 'skip');
-    assert.equal((await runCheck('git.ignored', repo({}), {paths: [1]})).status, 'error');
+    assert.equal((await runCheck('git.ignored', gitRepo({}), {paths: [1]})).status, 'error');
     assert.equal(CHECKS.get('git.ignored')!.params.safeParse({paths: [1]}).success, false);
   });
 });

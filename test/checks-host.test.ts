@@ -8,7 +8,7 @@ import {describe, test} from 'node:test';
 import {backupFresh, disk, dockerLogs, firewall, scheduled, systemdUnit} from '../src/checks/host.js';
 import {runStep} from '../src/engine/run.js';
 import type {CheckDef, CheckResult} from '../src/engine/types.js';
-import {contextFor, tempDir, writeFiles} from './helpers.js';
+import {contextFor, tempDir, withEmptyPath, writeFiles} from './helpers.js';
 
 const run = (def: CheckDef, dir: string, params: unknown, timeoutMs = 10_000): Promise<CheckResult> => runStep(def, contextFor(dir), params, timeoutMs);
 
@@ -18,16 +18,6 @@ function installed(name: string, extra: string[] = []): boolean {
   return dirs.some((d) => existsSync(join(d, name)));
 }
 
-/** Runs fn with a PATH where no program exists, so every command is really missing. */
-async function withEmptyPath<T>(fn: () => Promise<T>): Promise<T> {
-  const saved = process.env.PATH;
-  process.env.PATH = tempDir('shipshape-empty-path-');
-  try {
-    return await fn();
-  } finally {
-    process.env.PATH = saved;
-  }
-}
 
 const pid1 = readFileSync('/proc/1/comm', 'utf8').trim();
 const systemdBooted = existsSync('/run/systemd/system') || pid1 === 'systemd';

@@ -8,7 +8,7 @@ import {Worker} from 'node:worker_threads';
 import {listening, reachable} from '../src/checks/net.js';
 import {runStep} from '../src/engine/run.js';
 import type {CheckDef, CheckResult} from '../src/engine/types.js';
-import {contextFor, tempDir} from './helpers.js';
+import {contextFor, tempDir, withEmptyPath} from './helpers.js';
 
 const dir = tempDir();
 const run = (def: CheckDef, params: unknown, timeoutMs = 10_000, signal?: AbortSignal): Promise<CheckResult> =>
@@ -141,19 +141,9 @@ for (const via of ['ss', 'proc'] as const) {
 }
 
 describe('net.listening without ss', () => {
-  /** Runs fn with a PATH where no program exists, so ss is really missing. */
-  async function withoutSs<T>(fn: () => Promise<T>): Promise<T> {
-    const saved = process.env.PATH;
-    process.env.PATH = tempDir('shipshape-empty-path-');
-    try {
-      return await fn();
-    } finally {
-      process.env.PATH = saved;
-    }
-  }
 
   test('auto falls back to /proc/net and says why', async () => {
-    const r = await withoutSs(() => run(listening, {ports: [lo4, any4]}));
+    const r = await withEmptyPath(() => run(listening, {ports: [lo4, any4]}));
     assert.equal(r.status, 'fail');
     assert.match(r.message, /from \/proc\/net\/tcp and \/proc\/net\/tcp6; ss is not installed/);
     assert.match(details(r), new RegExp(`127\\.0\\.0\\.1:${lo4} \\(${me}\\): loopback only`));
@@ -161,7 +151,7 @@ describe('net.listening without ss', () => {
   });
 
   test('via: ss skips when ss is missing', async () => {
-    const r = await withoutSs(() => run(listening, {ports: [lo4], via: 'ss'}));
+    const r = await withEmptyPath(() => run(listening, {ports: [lo4], via: 'ss'}));
     assert.equal(r.status, 'skip');
     assert.match(r.message, /ss is not installed/);
   });

@@ -152,3 +152,24 @@ export function listen(srv: Server, host = '127.0.0.1'): Promise<number> {
     srv.listen(0, host, () => resolve((srv.address() as AddressInfo).port));
   });
 }
+
+/** A git repository with `files` written and the paths in `commit` (plus README.md) committed. */
+export function gitRepo(files: Record<string, string>, commit: string[] = []): string {
+  const d = tempDir();
+  gitInit(d);
+  writeFiles(d, {'README.md': '# deployment\n', ...files});
+  git(d, 'add', '--', 'README.md', ...commit);
+  git(d, 'commit', '-q', '-m', 'init');
+  return d;
+}
+
+/** Runs fn with a PATH where no program exists, so every command is really missing. */
+export async function withEmptyPath<T>(fn: () => Promise<T>): Promise<T> {
+  const saved = process.env.PATH;
+  process.env.PATH = tempDir('shipshape-empty-path-');
+  try {
+    return await fn();
+  } finally {
+    process.env.PATH = saved;
+  }
+}
