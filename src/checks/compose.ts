@@ -1,7 +1,8 @@
 import {z} from 'zod';
 import type {Context} from '../engine/context.js';
 import {display, redact} from '../engine/redact.js';
-import {defineCheck, result, type CheckResult, type Evidence} from '../engine/types.js';
+import {result, type CheckResult, type Evidence} from '../model/types.js';
+import {defineCheck} from './define.js';
 import {imageBaseName, imageTag, isLoopback, type ComposeModel, type ComposeService} from '../sources/compose.js';
 import {EnvKey} from './values.js';
 

@@ -2,7 +2,8 @@ import {promises as dns} from 'node:dns';
 import {isIP} from 'node:net';
 import {z} from 'zod';
 import {errorMessage} from '../sources/errors.js';
-import {defineCheck, result, type Evidence} from '../engine/types.js';
+import {result, type Evidence} from '../model/types.js';
+import {defineCheck} from './define.js';
 
 /** `1.2.3.4`, `1.2.3.4:5353`, `::1`, `[::1]:5353`: a server address as Resolver.setServers takes it. */
 const Server = z.string().refine((s) => parseServer(s) !== undefined, 'server must be an IP address, optionally with :port (IPv6 in brackets)');

@@ -1,6 +1,7 @@
 import {z} from 'zod';
 import {display} from '../engine/redact.js';
-import {defineCheck, result, type Evidence} from '../engine/types.js';
+import {result, type Evidence} from '../model/types.js';
+import {defineCheck} from './define.js';
 import {collect, EnvKey, evidenceOf} from './values.js';
 
 export const present = defineCheck({

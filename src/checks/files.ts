@@ -4,7 +4,8 @@ import {basename, dirname, isAbsolute, join, relative, resolve, sep} from 'node:
 import {runInNewContext} from 'node:vm';
 import {z} from 'zod';
 import type {Context} from '../engine/context.js';
-import {defineCheck, result, worst, type CheckResult, type CheckStatus, type Evidence} from '../engine/types.js';
+import {result, worst, type CheckResult, type CheckStatus, type Evidence} from '../model/types.js';
+import {defineCheck} from './define.js';
 
 // Checks on files and directories. A path is relative to the deployment root, or absolute.
 // When a relative path leads out of the root through a symlink, the check says so: a result

@@ -2,7 +2,8 @@ import {createHash, createPrivateKey, createPublicKey, type KeyObject} from 'nod
 import {z} from 'zod';
 import type {Context} from '../engine/context.js';
 import {isPlaceholder, redact} from '../engine/redact.js';
-import {defineCheck, result, type CheckResult, type Evidence} from '../engine/types.js';
+import {result, type CheckResult, type Evidence} from '../model/types.js';
+import {defineCheck} from './define.js';
 import {collect, evidenceOf, SelectorShape, type Occurrence, type Selector} from './values.js';
 
 // format.*: values that must have a shape. Every copy collect() finds is judged on its own and

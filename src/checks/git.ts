@@ -1,7 +1,8 @@
 import {z} from 'zod';
 import type {Context} from '../engine/context.js';
 import {redact} from '../engine/redact.js';
-import {defineCheck, result, type CheckResult, type Evidence} from '../engine/types.js';
+import {result, type CheckResult, type Evidence} from '../model/types.js';
+import {defineCheck} from './define.js';
 import {collect, evidenceOf, SelectorShape} from './values.js';
 
 const Paths = z.array(z.string().min(1)).min(1);

@@ -1,7 +1,8 @@
 import {z} from 'zod';
 import type {Context} from '../engine/context.js';
 import {display, looksSecret as looksSecretPath, redact} from '../engine/redact.js';
-import {defineCheck, result, type CheckResult, type Evidence} from '../engine/types.js';
+import {result, type CheckResult, type Evidence} from '../model/types.js';
+import {defineCheck} from './define.js';
 import {imageTag} from '../sources/compose.js';
 import type {HelmValues} from '../sources/helm.js';
 import {formatPath, type PathKey} from '../sources/yamlDoc.js';

@@ -5,7 +5,8 @@ import {Script} from 'node:vm';
 import {z} from 'zod';
 import type {Context} from '../engine/context.js';
 import type {CommandResult} from '../engine/exec.js';
-import {defineCheck, result, type CheckResult, type Evidence} from '../engine/types.js';
+import {result, type CheckResult, type Evidence} from '../model/types.js';
+import {defineCheck} from './define.js';
 import {errorMessage} from '../sources/errors.js';
 import {globToRegExp} from '../sources/glob.js';
 

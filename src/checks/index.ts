@@ -1,4 +1,4 @@
-import type {CheckDef} from '../engine/types.js';
+import {type CheckDef} from './define.js';
 import * as compose from './compose.js';
 import * as dns from './dns.js';
 import * as env from './env.js';

@@ -1,7 +1,8 @@
 import {z} from 'zod';
 import type {Context} from '../engine/context.js';
 import {redact} from '../engine/redact.js';
-import {defineCheck, result, type CheckResult, type Evidence} from '../engine/types.js';
+import {result, type CheckResult, type Evidence} from '../model/types.js';
+import {defineCheck} from './define.js';
 import {manifestLine, parseManifests, type Manifest} from '../sources/manifests.js';
 
 const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet'];

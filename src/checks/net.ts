@@ -4,7 +4,8 @@ import {endianness} from 'node:os';
 import {z} from 'zod';
 import type {Context} from '../engine/context.js';
 import {errorMessage} from '../sources/errors.js';
-import {defineCheck, result, type Evidence} from '../engine/types.js';
+import {result, type Evidence} from '../model/types.js';
+import {defineCheck} from './define.js';
 
 // Host network checks. They see the network namespace Shipshape runs in: run it on the host,
 // not inside a container, or they describe the container instead.

@@ -1,6 +1,7 @@
 import {z} from 'zod';
 import {isPlaceholder, redact, shapeOf} from '../engine/redact.js';
-import {defineCheck, result, type Evidence} from '../engine/types.js';
+import {result, type Evidence} from '../model/types.js';
+import {defineCheck} from './define.js';
 import {collect, evidenceOf, SelectorShape, type Occurrence} from './values.js';
 
 const NotSetShape = {

@@ -5,7 +5,8 @@ import {isAbsolute} from 'node:path';
 import * as tls from 'node:tls';
 import {z} from 'zod';
 import type {Context} from '../engine/context.js';
-import {defineCheck, result, type CheckResult, type Evidence} from '../engine/types.js';
+import {result, type CheckResult, type Evidence} from '../model/types.js';
+import {defineCheck} from './define.js';
 import {codeOf, describeSocketError} from './socketError.js';
 
 // Every export of this module is registered as a check by src/checks/index.ts, so helpers stay private.

@@ -1,6 +1,6 @@
 import {z} from 'zod';
 import type {Context} from '../engine/context.js';
-import type {Evidence} from '../engine/types.js';
+import type {Evidence} from '../model/types.js';
 
 /**
  * One place a setting is given a value: a line of a .env file, a service's environment in a

@@ -1,6 +1,6 @@
 import {applyAnswers} from '../engine/answers.js';
 import {evaluate, openSession, UsageError} from '../engine/session.js';
-import {SEVERITIES, type Severity} from '../engine/types.js';
+import {SEVERITIES, type Severity} from '../model/types.js';
 import {buildReport, failing} from '../report/model.js';
 import type {Answer} from '../store/progress.js';
 

@@ -1,4 +1,5 @@
 import {UsageError} from '../engine/session.js';
+import {mark} from '../timing.js';
 import {Wizard} from '../wizard/controller.js';
 
 export interface WizardOptions {
@@ -39,8 +40,3 @@ export async function wizardCommand(o: WizardOptions, out: NodeJS.WriteStream, e
 }
 
 export {UsageError};
-
-/** `SHIPSHAPE_TIMING=1`: start-up phases on stderr, for `npm run bench`. */
-export function mark(what: string): void {
-  if (process.env.SHIPSHAPE_TIMING === '1') process.stderr.write(`shipshape-mark ${what} ${performance.now().toFixed(1)}\n`);
-}

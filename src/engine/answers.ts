@@ -1,7 +1,7 @@
 import {createHash} from 'node:crypto';
 import type {Answer} from '../store/progress.js';
 import type {ItemOutcome} from './run.js';
-import type {ItemStatus} from './types.js';
+import type {ItemStatus} from '../model/types.js';
 
 /** An item's state once a person's saved answer is taken into account. */
 export interface FinalItem extends ItemOutcome {

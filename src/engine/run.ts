@@ -1,7 +1,8 @@
 import type {PackItem, PackSection, Pack} from '../pack/schema.js';
 import {SourceError, errorMessage} from '../sources/errors.js';
 import type {Context} from './context.js';
-import {result, worst, type CheckDef, type CheckResult, type Evidence, type ItemStatus, type Severity} from './types.js';
+import {result, worst, type CheckResult, type Evidence, type ItemStatus, type Severity} from '../model/types.js';
+import {type CheckDef} from '../checks/define.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 

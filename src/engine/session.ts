@@ -1,7 +1,7 @@
 import {statSync} from 'node:fs';
 import {resolve} from 'node:path';
 import {readFileSync} from 'node:fs';
-import type {CheckDef} from './types.js';
+import {type CheckDef} from '../checks/define.js';
 import {builtinPackFiles, packageRoot, resolvePackRef} from '../pack/builtin.js';
 import {cachedPack} from '../pack/cache.js';
 import {detectPacks} from '../pack/detect.js';

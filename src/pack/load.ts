@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises';
 import {z} from 'zod';
-import type {CheckDef} from '../engine/types.js';
+import {type CheckDef} from '../checks/define.js';
 import {SourceError, errorMessage} from '../sources/errors.js';
 import {formatPath, parseYaml, positionOf, type PathKey, type YamlFile} from '../sources/yamlDoc.js';
 import {PackSchema, type Pack} from './schema.js';

@@ -1,5 +1,5 @@
 import {z} from 'zod';
-import {SEVERITIES} from '../engine/types.js';
+import {SEVERITIES} from '../model/types.js';
 
 /** Lower-case words joined by `-`: stable ids that survive in progress files and exports. */
 const Slug = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'use lower-case letters, digits and single dashes');

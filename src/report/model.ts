@@ -1,5 +1,5 @@
 import type {FinalItem} from '../engine/answers.js';
-import {ITEM_STATUSES, SEVERITY_RANK, type Evidence, type ItemStatus, type Severity} from '../engine/types.js';
+import {ITEM_STATUSES, SEVERITY_RANK, type Evidence, type ItemStatus, type Severity} from '../model/types.js';
 import type {Pack} from '../pack/schema.js';
 import {VERSION} from '../version.js';
 

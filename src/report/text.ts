@@ -1,4 +1,4 @@
-import type {ItemStatus} from '../engine/types.js';
+import type {ItemStatus} from '../model/types.js';
 import {where, type Report} from './model.js';
 
 const COLOR: Record<ItemStatus, string> = {pass: '32', fail: '31', warn: '33', error: '35', skip: '90', manual: '36'};

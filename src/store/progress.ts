@@ -3,7 +3,7 @@ import {existsSync, readFileSync, realpathSync, renameSync} from 'node:fs';
 import {homedir} from 'node:os';
 import {join} from 'node:path';
 import * as z from 'zod/mini';
-import {ITEM_STATUSES} from '../engine/types.js';
+import {ITEM_STATUSES} from '../model/types.js';
 
 /**
  * Saved progress: one file per deployment (its real absolute path) and pack, written

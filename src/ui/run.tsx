@@ -1,6 +1,6 @@
 import {render} from 'ink';
 import type {Wizard} from '../wizard/controller.js';
-import {mark} from '../commands/wizard.js';
+import {mark} from '../timing.js';
 import {App} from './App.js';
 
 /** Mounts the wizard, starts the checks behind the first frame, and resolves when the person quits. */

@@ -3,7 +3,7 @@ import {Context} from '../engine/context.js';
 import {runCommand} from '../engine/exec.js';
 import {applies, pLimit, type ItemOutcome} from '../engine/run.js';
 import {evaluate, openSession, type Session, type SessionOptions} from '../engine/session.js';
-import {SEVERITY_RANK, type ItemStatus, type Severity} from '../engine/types.js';
+import {SEVERITY_RANK, type ItemStatus, type Severity} from '../model/types.js';
 import type {PackItem} from '../pack/schema.js';
 import {ProgressStore, type Answer, type Seen} from '../store/progress.js';
 import {userInfo} from 'node:os';
