@@ -1,86 +1,76 @@
-import {parseArgs, type ParseArgsConfig} from 'node:util';
+import {parseArgs} from 'node:util';
+import {COMMANDS, DEFAULT_COMMAND} from './commands/index.js';
+import type {CommandDef} from './commands/define.js';
 import {VERSION} from './version.js';
 
-const HELP = `shipshape ${VERSION}: walk a self-hosted deployment's production checklist
+const ENVIRONMENT = `Environment: NO_COLOR turns colour off; SHIPSHAPE_PROGRESS_DIR moves personal progress
+(default: the XDG config directory).`;
 
-Usage:
-  shipshape [--dir DIR] [--pack ID|FILE] [--input KEY=VALUE ...] [--plain]
-      Walk the checklist item by item, answering what only a person can; progress is
-      saved after every answer. --plain asks line by line (also used when stdin or
-      stdout is not a terminal).
-  shipshape check [--dir DIR] [--pack ID|FILE] [--format text|json|markdown|sarif|junit]
-                  [--fail-on critical|high|medium|low] [--input KEY=VALUE ...] [--verbose]
-      Run every check without asking anything. Exit 0: nothing fails at or above
-      --fail-on (default high); 1: something does; 2: usage or pack error.
-  shipshape packs                 List the built-in packs.
-  shipshape checks                List every check id and its parameters.
-  shipshape progress [--dir DIR] [--pack ID] [--reset]
-                                  Show where saved progress is, or clear it.
-  shipshape --version | --help
+function overview(): string {
+  const lines = [`shipshape ${VERSION}: walk a self-hosted deployment's production checklist`, '', 'Usage:'];
+  for (const c of COMMANDS) lines.push(`  shipshape ${c.usage.split('\n').join('\n  ')}`, `      ${c.summary}`);
+  lines.push('  shipshape --version | --help | COMMAND --help', '', ENVIRONMENT, '');
+  return lines.join('\n');
+}
 
-Environment: NO_COLOR turns colour off; SHIPSHAPE_PROGRESS_DIR moves saved progress.
-`;
+function commandHelp(c: CommandDef): string {
+  return `Usage: shipshape ${c.usage}\n\n${c.help.trim()}\n`;
+}
 
-const OPTIONS = {
-  dir: {type: 'string'},
-  pack: {type: 'string'},
-  format: {type: 'string'},
-  'fail-on': {type: 'string'},
-  input: {type: 'string', multiple: true},
-  verbose: {type: 'boolean', short: 'v'},
-  plain: {type: 'boolean'},
-  reset: {type: 'boolean'},
-  help: {type: 'boolean', short: 'h'},
-  version: {type: 'boolean'},
-} satisfies ParseArgsConfig['options'];
-
+/** argv -> command: the first word names the command (none: the wizard); each command parses its own flags. */
 export async function main(argv: string[], out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({args: argv, options: OPTIONS, allowPositionals: true, strict: true});
-  } catch (e) {
-    err.write(`shipshape: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  const v = args.values;
-  if (v.version) {
+  if (argv[0] === '--version' || (argv.length === 1 && argv[0] === '-V')) {
     out.write(`${VERSION}\n`);
     return 0;
   }
-  const [command = 'walk', ...rest] = args.positionals;
-  if (v.help || command === 'help') {
-    out.write(HELP);
-    return 0;
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    if (argv[0] === 'help' && argv[1]) return main([argv[1], '--help'], out, err);
+    if (argv.length > 0) {
+      out.write(overview());
+      return 0;
+    }
   }
-  if (rest.length > 0) {
-    err.write(`shipshape: unexpected argument ${rest[0]}\n`);
+  const named = argv[0] !== undefined && !argv[0].startsWith('-');
+  const name = named ? argv[0]! : DEFAULT_COMMAND;
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    err.write(`shipshape: unknown command ${name}\n\n${overview()}`);
     return 2;
   }
-  const color = Boolean((out as NodeJS.WriteStream).isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
-
+  let parsed;
   try {
-    switch (command) {
-      case 'walk':
-        return await (await import('./commands/wizard.js')).wizardCommand({dir: v.dir, pack: v.pack, inputs: v.input ?? [], plain: Boolean(v.plain)}, out, err);
-      case 'check': {
-        const c = await import('./commands/check.js');
-        const code = await c.checkCommand(
-          {dir: v.dir, pack: v.pack, format: c.parseFormat(v.format), failOn: c.parseSeverity(v['fail-on']), inputs: v.input ?? [], verbose: v.verbose, color},
-          out,
-          err,
-        );
-        return code;
-      }
-      case 'packs':
-        return await (await import('./commands/packs.js')).packsCommand(out);
-      case 'checks':
-        return await (await import('./commands/packs.js')).checksCommand(out);
-      case 'progress':
-        return await (await import('./commands/progress.js')).progressCommand({dir: v.dir, pack: v.pack, reset: Boolean(v.reset)}, out);
-      default:
-        err.write(`shipshape: unknown command ${command}\n\n${HELP}`);
-        return 2;
-    }
+    parsed = parseArgs({
+      args: named ? argv.slice(1) : argv,
+      options: {...command.options, help: {type: 'boolean', short: 'h'}, version: {type: 'boolean'}},
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    // A flag another command takes is still a mistake here: say so, with this command's usage.
+    err.write(`shipshape ${command.name}: ${(e as Error).message}\n\n${commandHelp(command)}`);
+    return 2;
+  }
+  if (parsed.values.version) {
+    out.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (parsed.values.help) {
+    out.write(named ? commandHelp(command) : overview());
+    return 0;
+  }
+  const {min = 0, max = 0} = command.positionals ?? {};
+  const pos = parsed.positionals;
+  if (pos.length > max) {
+    err.write(`shipshape ${command.name}: unexpected argument ${pos[max]}\n\n${commandHelp(command)}`);
+    return 2;
+  }
+  if (pos.length < min) {
+    err.write(`shipshape ${command.name}: missing argument\n\n${commandHelp(command)}`);
+    return 2;
+  }
+  const color = Boolean(out.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+  try {
+    return await command.run(parsed.values as never, pos, {out, err, color});
   } catch (e) {
     // Known by name, so that reaching this line does not load the engine on the fast paths.
     if (e instanceof Error && e.name === 'UsageError') {

@@ -1,6 +1,7 @@
 import type {PackItem, PackSection, Pack} from '../pack/schema.js';
 import {SourceError, errorMessage} from '../sources/errors.js';
 import type {Context} from './context.js';
+import {withDeadline} from '../deploy/deadline.js';
 import {result, worst, type CheckResult, type Evidence, type ItemStatus, type Severity} from '../model/types.js';
 import {type CheckDef} from '../checks/define.js';
 
@@ -119,32 +120,20 @@ function fold(item: PackItem, steps: StepOutcome[]): Pick<ItemOutcome, 'status' 
 
 /** One check under a time bound: never throws, never hangs past the bound. */
 export async function runStep(def: CheckDef, ctx: Context, params: unknown, timeoutMs: number, outer?: AbortSignal): Promise<CheckResult> {
-  const ac = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  let onOuter: (() => void) | undefined;
-  // Whichever comes first: the time bound (error), or the caller giving up, e.g. a person
-  // skipping a slow network check (skip). The check's signal is aborted either way.
-  const cutoff = new Promise<CheckResult>((resolve) => {
-    timer = setTimeout(() => {
-      ac.abort(new Error('timeout'));
-      resolve(result('error', `${def.id} did not finish within ${timeoutMs} ms`));
-    }, timeoutMs);
-    onOuter = () => {
-      ac.abort(outer?.reason);
-      resolve(result('skip', `${def.id} was stopped before it finished`));
-    };
-    if (outer?.aborted) onOuter();
-    else outer?.addEventListener('abort', onOuter, {once: true});
-  });
+  const parsed = def.params.safeParse(params);
+  if (!parsed.success) return result('error', `${def.id}: bad params: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   try {
-    const parsed = def.params.safeParse(params);
-    if (!parsed.success) return result('error', `${def.id}: bad params: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-    return await Promise.race([Promise.resolve().then(() => def.run(ctx, parsed.data, ac.signal)), cutoff]);
+    // Whichever comes first: the time bound (error), or the caller giving up, e.g. a person
+    // skipping a slow network check (skip). The check's signal is aborted either way.
+    return await withDeadline(
+      (signal) => def.run(ctx, parsed.data, signal),
+      timeoutMs,
+      () => result('error', `${def.id} did not finish within ${timeoutMs} ms`),
+      outer,
+      () => result('skip', `${def.id} was stopped before it finished`),
+    );
   } catch (err) {
     return fromError(def.id, err);
-  } finally {
-    clearTimeout(timer);
-    if (onOuter) outer?.removeEventListener('abort', onOuter);
   }
 }
 

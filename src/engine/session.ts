@@ -1,7 +1,8 @@
 import {statSync} from 'node:fs';
 import {resolve} from 'node:path';
 import {readFileSync} from 'node:fs';
-import {type CheckDef} from '../checks/define.js';
+import type {CheckDef} from '../checks/define.js';
+import {UsageError} from '../model/errors.js';
 import {builtinPackFiles, packageRoot, resolvePackRef} from '../pack/builtin.js';
 import {cachedPack} from '../pack/cache.js';
 import {detectPacks} from '../pack/detect.js';
@@ -20,10 +21,6 @@ async function loadPackFile(file: string) {
   return load(file, registry);
 }
 
-/** A mistake in how Shipshape was called: exit 2 with this message. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 export interface Session {
   root: string;
@@ -77,6 +74,11 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   }
   const inputs = await resolveInputs(pack, root, given);
   return {root, pack, packFile, chosenBy, inputs, ctx: new Context(root, pack, inputs.values)};
+}
+
+/** The same deployment and pack with other inputs: a new session with a fresh context, never a changed one. */
+export function withInputs(s: Session, inputs: ResolvedInputs): Session {
+  return {...s, inputs, ctx: new Context(s.root, s.pack, inputs.values)};
 }
 
 export async function loadBuiltins(): Promise<{pack: Pack; file: string}[]> {

@@ -39,3 +39,26 @@ export function worst(statuses: readonly CheckStatus[]): CheckStatus {
 }
 
 export const SEVERITY_RANK: Record<Severity, number> = {critical: 4, high: 3, medium: 2, low: 1};
+
+/** The word for each status, the same on every screen and in every report (colour is only an extra). */
+export const STATUS_WORD: Record<ItemStatus | 'pending' | 'running', string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  warn: 'WARN',
+  error: 'ERROR',
+  skip: 'SKIP',
+  manual: 'MANUAL',
+  pending: 'PENDING',
+  running: 'CHECKING',
+};
+
+/** `file:line`, or '' when the evidence has no file. */
+export function where(e: Pick<Evidence, 'file' | 'line'>): string {
+  return e.file ? `${e.file}${e.line ? `:${e.line}` : ''}` : '';
+}
+
+/** One evidence line as people read it: where, the key unless the detail names it, the detail. */
+export function evidenceLine(e: Evidence): string {
+  const at = where(e);
+  return `${at ? `${at} ` : ''}${e.key && !e.detail.includes(e.key) ? `${e.key}: ` : ''}${e.detail}`;
+}

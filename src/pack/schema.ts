@@ -20,21 +20,17 @@ export const VerifyStepSchema = z.strictObject({
   when: Condition.optional(),
 });
 
-/** The secrets and configs a generator can make; the generators themselves live in src/generators. */
-export const GENERATORS = [
-  'hex32',
-  'base64url',
-  'password',
-  'jwt-hs256',
-  'rsa-jwt-keypair',
-  'x25519-keypair',
-  'ed25519-keypair',
-  'zitadel-masterkey',
-  'template',
-] as const;
-
 export const GenerateSchema = z.strictObject({
-  generator: z.enum(GENERATORS),
+  /** A generator id from src/generators (the loader checks it against the registry). */
+  generator: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'a generator id such as hex32 or password'),
+  /** Bytes or characters, for the generators that take a length. */
+  length: z.number().int().positive().optional(),
+  /** RSA key size. */
+  bits: z.number().int().positive().optional(),
+  /** NKEY role. */
+  role: z.string().optional(),
+  /** Text before the random part, for the identifier generator (e.g. `the0-`). */
+  prefix: z.string().optional(),
   /** Where the value goes, e.g. `.env:JWT_SECRET` or `compose:the0-api.environment.JWT_SECRET`. */
   into: z.array(z.string().min(1)).min(1).optional(),
   /** A file under templates/ for the `template` generator. */
@@ -65,7 +61,8 @@ export const ItemSchema = z
     }),
     when: Condition.optional(),
     verify: z.array(VerifyStepSchema).min(1).optional(),
-    generate: GenerateSchema.optional(),
+    /** One generator, or several when the item needs several values (a user name and its password). */
+    generate: z.union([GenerateSchema, z.array(GenerateSchema).min(1)]).transform((g) => (Array.isArray(g) ? g : [g])).optional(),
     confirm: ConfirmSchema.optional(),
   })
   .refine((i) => i.verify !== undefined || i.confirm !== undefined || i.generate !== undefined, {

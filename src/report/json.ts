@@ -1,4 +1,5 @@
 import type {Report} from './model.js';
+import {defineFormat} from './define.js';
 
 /** The document shared/DESIGN.md promises to CI and other tools; keep its shape stable. */
 export function toJson(r: Report): string {
@@ -8,6 +9,8 @@ export function toJson(r: Report): string {
       version: r.version,
       pack: r.pack.id,
       dir: r.dir,
+      answersFile: r.answersFile ?? null,
+      problems: r.problems.map((p) => ({file: p.file, line: p.line ?? null, message: p.message})),
       items: r.items.map((i) => ({
         id: i.id,
         section: i.section,
@@ -16,6 +19,9 @@ export function toJson(r: Report): string {
         status: i.status,
         message: i.message,
         evidence: i.evidence.map((e) => ({file: e.file ?? null, line: e.line ?? null, key: e.key ?? null, detail: e.detail})),
+        how: i.how,
+        answer: i.answer ?? null,
+        note: i.note ?? null,
       })),
       summary: r.summary,
     },
@@ -23,3 +29,10 @@ export function toJson(r: Report): string {
     2,
   );
 }
+
+export const json = defineFormat({
+  id: 'json',
+  ext: 'json',
+  summary: 'One JSON document, the shape shared/DESIGN.md promises to CI.',
+  render: (r) => `${toJson(r)}\n`,
+});

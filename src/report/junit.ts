@@ -1,4 +1,5 @@
-import {where, type Report} from './model.js';
+import {answerLine, where, type Report} from './model.js';
+import {defineFormat} from './define.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -13,7 +14,8 @@ export function toJunit(r: Report): string {
     const n = (s: string) => items.filter((i) => i.status === s).length;
     out.push(`  <testsuite name="${esc(items[0]!.sectionTitle)}" tests="${items.length}" failures="${n('fail')}" errors="${n('error')}" skipped="${n('skip') + n('manual')}">`);
     for (const i of items) {
-      const body = i.evidence.map((e) => `${where(e)} ${e.key ?? ''} ${e.detail}`.trim()).join('\n');
+      const said = answerLine(i.answer);
+      const body = [...i.evidence.map((e) => `${where(e)} ${e.key ?? ''} ${e.detail}`.trim()), ...(said ? [`answer: ${said}`] : []), ...(i.status === 'fail' ? [`how to fix: ${i.how}`] : [])].join('\n');
       out.push(`    <testcase classname="${esc(`${r.pack.id}.${i.section}`)}" name="${esc(`${i.id}: ${i.title}`)}">`);
       if (i.status === 'fail') out.push(`      <failure message="${esc(i.message)}" type="${i.severity}">${esc(body)}</failure>`);
       else if (i.status === 'error') out.push(`      <error message="${esc(i.message)}">${esc(body)}</error>`);
@@ -26,3 +28,10 @@ export function toJunit(r: Report): string {
   out.push('</testsuites>');
   return `${out.join('\n')}\n`;
 }
+
+export const junit = defineFormat({
+  id: 'junit',
+  ext: 'xml',
+  summary: 'JUnit XML: one test case per item; items for a person are skipped.',
+  render: (r) => toJunit(r),
+});

@@ -1,4 +1,5 @@
 import type {Report, ReportItem} from './model.js';
+import {defineFormat} from './define.js';
 
 const LEVEL: Record<string, string> = {fail: 'error', warn: 'warning', error: 'note', manual: 'note'};
 const RANK: Record<string, string> = {critical: '9.5', high: '8.0', medium: '5.5', low: '3.0'};
@@ -42,9 +43,17 @@ function result(r: Report, i: ReportItem) {
     ruleId: `${r.pack.id}/${i.id}`,
     level: LEVEL[i.status],
     message: {text: `${i.status.toUpperCase()}: ${i.message}`},
+    ...(i.answer ? {properties: {answer: i.answer}} : {}),
     locations: located.slice(0, 10).map((e) => ({
       physicalLocation: {artifactLocation: {uri: e.file, uriBaseId: 'ROOT'}, ...(e.line ? {region: {startLine: e.line}} : {})},
       message: {text: e.detail},
     })),
   };
 }
+
+export const sarif = defineFormat({
+  id: 'sarif',
+  ext: 'sarif',
+  summary: 'SARIF 2.1.0 for code-scanning dashboards.',
+  render: (r) => `${toSarif(r)}\n`,
+});

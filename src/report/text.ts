@@ -1,5 +1,7 @@
 import type {ItemStatus} from '../model/types.js';
-import {where, type Report} from './model.js';
+import {answerLine, problemLine, type Report} from './model.js';
+import {evidenceLine, STATUS_WORD} from '../model/types.js';
+import {defineFormat} from './define.js';
 
 const COLOR: Record<ItemStatus, string> = {pass: '32', fail: '31', warn: '33', error: '35', skip: '90', manual: '36'};
 
@@ -17,21 +19,24 @@ export function toText(r: Report, o: TextOptions): string {
   const inputs = Object.entries(r.inputs).map(([k, v]) => `${k}=${v}`).join(' ');
   lines.push(bold(`${r.pack.title} (pack ${r.pack.id} ${r.pack.version})`));
   lines.push(`${r.dir}${inputs ? `  [${inputs}]` : ''}`);
+  if (r.problems.length > 0) {
+    lines.push('', bold('Files that could not be read (items that need them are errors):'));
+    for (const p of r.problems) lines.push(`  ${problemLine(p)}`);
+  }
   let section = '';
   for (const i of r.items) {
     if (i.section !== section) {
       section = i.section;
       lines.push('', bold(i.sectionTitle));
     }
-    const status = paint(i.status, i.status.toUpperCase().padEnd(6));
+    const status = paint(i.status, STATUS_WORD[i.status].padEnd(6));
     lines.push(`  ${status} ${i.severity.padEnd(8)} ${i.title}`);
     const quiet = i.status === 'pass' || i.status === 'skip';
     if (quiet && !o.verbose) continue;
     lines.push(`         ${i.id}: ${i.message}`);
-    for (const e of i.evidence.slice(0, 8)) {
-      const at = where(e);
-      lines.push(`           ${at ? `${at} ` : ''}${e.key && !e.detail.includes(e.key) ? `${e.key}: ` : ''}${e.detail}`);
-    }
+    const said = answerLine(i.answer);
+    if (said && !i.message.includes(said.slice(0, 20))) lines.push(`         answer: ${said}`);
+    for (const e of i.evidence.slice(0, 8)) lines.push(`           ${evidenceLine(e)}`);
     if (i.evidence.length > 8) lines.push(`           … ${i.evidence.length - 8} more`);
   }
   const s = r.summary;
@@ -41,3 +46,10 @@ export function toText(r: Report, o: TextOptions): string {
   );
   return `${lines.join('\n')}\n`;
 }
+
+export const text = defineFormat({
+  id: 'text',
+  ext: 'txt',
+  summary: 'A readable table for a terminal: status words always, colour as an extra.',
+  render: (r, o) => toText(r, o),
+});

@@ -1,12 +1,15 @@
-import {applyAnswer, fingerprint, today, type FinalItem} from '../engine/answers.js';
-import {Context} from '../engine/context.js';
+import {userInfo} from 'node:os';
+import {resolve} from 'node:path';
+import {buildLedger, fingerprint, tally, today, type LedgerEntry, type Tally} from '../engine/ledger.js';
 import {runCommand} from '../engine/exec.js';
 import {applies, pLimit, type ItemOutcome} from '../engine/run.js';
-import {evaluate, openSession, type Session, type SessionOptions} from '../engine/session.js';
-import {SEVERITY_RANK, type ItemStatus, type Severity} from '../model/types.js';
+import {evaluate, openSession, withInputs, type Session, type SessionOptions} from '../engine/session.js';
+import {isCalendarDate} from '../deploy/dates.js';
+import {waiverProblem, type Answer, type Seen} from '../model/answer.js';
+import {SEVERITY_RANK, type Evidence, type ItemStatus, type Severity} from '../model/types.js';
 import type {PackItem} from '../pack/schema.js';
-import {ProgressStore, type Answer, type Seen} from '../store/progress.js';
-import {userInfo} from 'node:os';
+import {AnswersStore} from '../store/answers.js';
+import {ProgressStore} from '../store/progress.js';
 
 /**
  * The wizard's core: one deployment, one pack, its saved progress, and the checks running in
@@ -16,38 +19,22 @@ import {userInfo} from 'node:os';
 
 export type LiveStatus = ItemStatus | 'pending' | 'running';
 
-export interface ItemView {
-  id: string;
-  section: string;
-  sectionTitle: string;
-  title: string;
-  why: string;
-  how: string;
-  severity: Severity;
-  /** The question for a person, when the item has one. */
-  confirm?: {question: string; askDate: boolean};
-  /** Name of the generator the item offers (generators are built separately). */
-  generator?: string;
-  applicable: boolean;
+/** One item as the front ends show it: its ledger entry, with the live state of its checks. */
+export interface ItemView extends Omit<LedgerEntry, 'status'> {
   status: LiveStatus;
-  message: string;
-  final?: FinalItem;
-  answer?: Answer;
-  note?: {text: string; by: string; at: string};
   /** The checks' result differs from the last time a person saw this item. */
   changed: boolean;
-  /** Confirmed before, but the evidence has changed since: confirm again. */
-  reconfirm: boolean;
   waiverExpired: boolean;
-  /** Settled: passing, skipped, waived or answered. */
-  finished: boolean;
+  /** The evidence of the last finished run. */
+  final?: {evidence: Evidence[]};
 }
 
 export interface SectionView {
   id: string;
   title: string;
   items: string[];
-  counts: {pass: number; fail: number; answered: number; pending: number; skip: number; total: number};
+  /** The one way of counting (engine/ledger.ts), the same as the summary and `check`. */
+  tally: Tally;
 }
 
 export interface Snapshot {
@@ -67,6 +54,11 @@ export interface Snapshot {
   hadProgress: boolean;
   /** A damaged progress file that was set aside on open. */
   recovered?: string;
+  /** Where answers are kept (in the deployment), and why they cannot be, if so. */
+  answersFile: string;
+  answersProblem?: string;
+  /** Answers moved from an older personal progress file into the deployment on this start. */
+  migrated: number;
   who: string;
 }
 
@@ -74,19 +66,22 @@ export interface AnswerInput {
   by: string;
   note?: string;
   reason?: string;
+  owner?: string;
   expires?: string;
   date?: string;
 }
 
 export class AnswerError extends Error {}
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** A real calendar day written as 2026-12-31 (not 2026-02-30 or 2026-13-01). */
-function isDate(s: string): boolean {
-  if (!DATE.test(s)) return false;
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+/** A generator's plan for one item, as the front ends hold it between preview and write. */
+export interface GeneratePlan {
+  id: string;
+  /** Opaque to the front ends: it holds the values. Never print it. */
+  plan: import('../generators/run.js').Plan;
+  summary: string[];
+  notes: string[];
+  /** The unified diff, secrets masked: safe to show. */
+  preview: string;
 }
 
 export class Wizard {
@@ -107,15 +102,19 @@ export class Wizard {
   private constructor(
     private session: Session,
     readonly store: ProgressStore,
+    readonly answers: AnswersStore,
     public who: string,
+    private migrated = 0,
   ) {
     this.itemsById = new Map(session.pack.sections.flatMap((s) => s.items.map((item) => [item.id, {item, section: s}] as const)));
-    this.hadProgress = Object.keys(store.get().answers).length > 0 || Object.keys(store.get().seen).length > 0;
+    this.hadProgress = Object.keys(answers.answers).length > 0 || Object.keys(store.get().seen).length > 0;
     this.rebuild();
   }
 
   static async open(o: SessionOptions & {who?: string}): Promise<Wizard> {
-    const session = await openSession(o);
+    // Who is answering is settled before the first screen or prompt, the same way in every
+    // front end: --as, else git's user.name for the deployment, else the login name.
+    const [session, who] = await Promise.all([openSession(o), o.who?.trim() ? o.who.trim() : whoAmI(resolve(o.dir ?? '.'))]);
     // Writes wait for ready(): conf loads while the first frame is drawn.
     const store = await ProgressStore.open(session.root, session.pack, {deferWrites: true});
     // Inputs a person chose before are kept, unless given again on the command line.
@@ -130,15 +129,9 @@ export class Wizard {
         changedInputs = true;
       }
     }
-    if (changedInputs) session.ctx = new Context(session.root, session.pack, session.inputs.values);
-    const wizard = new Wizard(session, store, o.who ?? loginName());
-    // git's user.name is asked for in the background, so the first frame does not wait on a
-    // process; it replaces the login name unless the person has typed a name meanwhile.
-    if (o.who === undefined) {
-      void whoAmI(session.root).then((name) => {
-        if (!wizard.whoChosen && name !== wizard.who) wizard.setWho(name, false);
-      });
-    }
+    const opened = changedInputs ? withInputs(session, session.inputs) : session;
+    const answers = AnswersStore.open(session.root, session.pack.id);
+    const wizard = new Wizard(opened, store, answers, who, 0);
     return wizard;
   }
 
@@ -160,7 +153,20 @@ export class Wizard {
 
   /** Resolves once answers can be saved; the front ends take keys only after it. */
   ready(): Promise<void> {
-    return this.store.ready();
+    return (this.readying ??= this.store.ready().then(() => this.migrate()));
+  }
+
+  private readying?: Promise<void>;
+
+  /** Answers an older version kept in personal progress move into the deployment, once. */
+  private migrate(): void {
+    const legacy = this.store.get();
+    if (Object.keys(legacy.answers).length + Object.keys(legacy.notes).length === 0) return;
+    const moved = this.answers.adopt(legacy.answers as Record<string, Answer>, legacy.notes);
+    if (this.answers.problem) return;
+    this.store.dropLegacy();
+    this.migrated = moved;
+    this.emit();
   }
 
   /** Runs the checks of the given items (default: all), in the background; results stream in. */
@@ -228,7 +234,8 @@ export class Wizard {
 
   confirm(id: string, a: AnswerInput): void {
     const {item} = this.get(id);
-    if (a.date !== undefined && a.date !== '' && !isDate(a.date)) throw new AnswerError('the date must look like 2026-11-30');
+    if (item.confirm === undefined) throw new AnswerError('its checks decide it, so there is nothing to confirm (waive it to accept the risk)');
+    if (a.date !== undefined && a.date !== '' && !isCalendarDate(a.date)) throw new AnswerError('the date must look like 2026-11-30');
     const outcome = this.outcomes.get(id);
     // The evidence a person confirms is recorded with the answer, so it must be in first.
     if (item.verify && (!outcome || this.running.has(id))) throw new AnswerError('its checks are still running: wait for them, or press x to skip them');
@@ -249,32 +256,62 @@ export class Wizard {
 
   waive(id: string, a: AnswerInput): void {
     this.get(id);
-    if (!a.reason?.trim()) throw new AnswerError('a waiver needs a reason');
-    if (a.expires !== undefined && a.expires !== '' && !isDate(a.expires)) throw new AnswerError('the expiry must look like 2026-12-31');
+    const problem = waiverProblem(a.reason);
+    if (problem || !a.reason) throw new AnswerError(problem ?? 'a waiver needs a reason');
+    if (a.expires !== undefined && a.expires !== '' && !isCalendarDate(a.expires)) throw new AnswerError('the expiry must look like 2026-12-31');
     if (a.expires && a.expires < today()) throw new AnswerError('the expiry date is already past');
-    this.answer(id, {kind: 'waived', by: this.by(a), at: new Date().toISOString(), reason: a.reason.trim(), expires: clean(a.expires)});
+    this.answer(id, {kind: 'waived', by: this.by(a), at: new Date().toISOString(), reason: a.reason.trim(), owner: clean(a.owner), expires: clean(a.expires)});
   }
 
   /** Takes an answer back. */
   undo(id: string): void {
     this.get(id);
-    this.store.clearAnswer(id);
+    this.answers.clearAnswer(id);
     this.emit();
+  }
+
+  // ---- generators (a preview first; nothing is written until write is called) ------------
+
+  /**
+   * What the item's generator would write: the files and keys, and a unified diff with every
+   * secret value masked. The values live only in the returned plan, never in the snapshot.
+   */
+  async planGenerate(id: string, o: {replaceExisting?: boolean} = {}): Promise<GeneratePlan> {
+    const {item} = this.get(id);
+    if (!item.generate) throw new AnswerError('this item offers no generator');
+    const {planGeneration} = await import('../generators/run.js');
+    try {
+      const plan = await planGeneration({session: this.session, items: [id], replaceExisting: o.replaceExisting ? [id] : []});
+      return {id, plan, summary: plan.items.flatMap((i) => i.summary), notes: plan.items.flatMap((i) => i.notes), preview: plan.preview};
+    } catch (err) {
+      if (err instanceof Error && err.name === 'UsageError') throw new AnswerError(err.message);
+      throw err;
+    }
+  }
+
+  /** Writes a plan (all files or none), then runs the item's checks again on the new files. */
+  async writeGenerate(p: GeneratePlan): Promise<{written: string[]; backups: string[]}> {
+    const {writeGeneration} = await import('../generators/run.js');
+    let done;
+    try {
+      done = await writeGeneration(p.plan);
+    } catch (err) {
+      throw new AnswerError(err instanceof Error ? err.message : String(err));
+    }
+    // Other items read the same files (the API and the frontend share JWT_SECRET): all run again.
+    await this.run();
+    return {written: done.written, backups: done.backups};
   }
 
   note(id: string, text: string, by = this.who): void {
     this.get(id);
-    this.store.setNote(id, {text: text.trim(), by, at: new Date().toISOString()});
+    this.answers.setNote(id, {text: text.trim(), by, at: new Date().toISOString()});
     this.emit();
   }
 
-  /** Set when the person chose a name; a late git lookup then leaves it alone. */
-  whoChosen = false;
-
-  setWho(who: string, chosen = true): void {
+  setWho(who: string): void {
     if (!who.trim()) return;
     this.who = who.trim();
-    this.whoChosen ||= chosen;
     this.emit();
   }
 
@@ -286,16 +323,19 @@ export class Wizard {
   setInput(id: string, value: string): Promise<void> {
     const input = this.session.pack.inputs.find((i) => i.id === id);
     if (!input?.choices.some((c) => c.value === value)) throw new AnswerError(`${value} is not a choice of ${id}`);
-    this.session.inputs.values[id] = value;
-    this.session.inputs.origin[id] = 'chosen';
-    this.session.inputs.unresolved = this.session.inputs.unresolved.filter((u) => u !== id);
-    this.session.ctx = new Context(this.session.root, this.session.pack, this.session.inputs.values);
+    const i = this.session.inputs;
+    // A new session, not a changed one: checks still running keep the context they started with.
+    this.session = withInputs(this.session, {
+      values: {...i.values, [id]: value},
+      origin: {...i.origin, [id]: 'chosen'},
+      unresolved: i.unresolved.filter((u) => u !== id),
+    });
     this.store.setInputs({...this.session.inputs.values});
     return this.run();
   }
 
   private answer(id: string, answer: Answer): void {
-    this.store.setAnswer(id, answer);
+    this.answers.setAnswer(id, answer);
     this.emit();
   }
 
@@ -326,17 +366,16 @@ export class Wizard {
 
   summary() {
     const items = this.snap.items.filter((i) => i.applicable);
+    // Counted the same way as the sections screen and `check`: by final status.
     const byStatus: Record<string, number> = {};
     for (const i of items) byStatus[i.status] = (byStatus[i.status] ?? 0) + 1;
     // Declined items are answered but not fine: they stay on the list of what is open.
-    const open = items
-      .filter((i) => !i.finished || i.status === 'fail' || i.status === 'error')
-      .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+    const open = items.filter((i) => !i.finished).sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
     const openBySeverity: Record<Severity, number> = {critical: 0, high: 0, medium: 0, low: 0};
     for (const i of open) openBySeverity[i.severity]++;
     const waivers = items
-      .filter((i) => i.answer?.kind === 'waived')
-      .map((i) => ({id: i.id, title: i.title, by: i.answer!.by, reason: i.answer!.reason ?? '', expires: i.answer!.expires, expired: i.waiverExpired}));
+      .filter((i) => i.waiver)
+      .map((i) => ({id: i.id, title: i.title, by: i.waiver!.by, owner: i.waiver!.owner, reason: i.waiver!.reason, expires: i.waiver!.expires, expired: i.waiver!.expired, unneeded: i.waiver!.unneeded}));
     return {byStatus, open, openBySeverity, waivers, applicable: items.length};
   }
 
@@ -347,53 +386,28 @@ export class Wizard {
 
   private rebuild(): void {
     const p = this.store.get();
-    const day = today();
-    const items: ItemView[] = [];
-    for (const {item, section} of this.itemsById.values()) {
-      const outcome = this.outcomes.get(item.id);
-      const answer = p.answers[item.id];
-      const isRunning = this.running.has(item.id);
-      const when = applies(item, this.session.inputs.values);
-      // Once checked, an item whose every check is conditioned away (and has nothing to ask) does not apply either.
-      const applicable = when.ok && !(outcome && !outcome.applicable && !isRunning);
-      const final = outcome ? applyAnswer(outcome, answer, day) : undefined;
-      const status: LiveStatus = isRunning ? 'running' : final ? final.status : 'pending';
-      const reconfirm = final?.reconfirm ?? false;
-      const waiverExpired = final?.waiverExpired ?? false;
-      const answered = answer !== undefined && !reconfirm && !waiverExpired;
-      items.push({
-        id: item.id,
-        section: section.id,
-        sectionTitle: section.title,
-        title: item.title,
-        why: item.why,
-        how: item.how,
-        severity: item.severity,
-        confirm: item.confirm === undefined ? undefined : typeof item.confirm === 'string' ? {question: item.confirm, askDate: false} : {question: item.confirm.question, askDate: item.confirm.askDate ?? false},
-        generator: item.generate?.generator,
+    const ledger = buildLedger(this.session.pack, this.outcomes, {answers: this.answers.answers, notes: this.answers.notes, day: today()});
+    const items: ItemView[] = ledger.entries.map((e) => {
+      const isRunning = this.running.has(e.id);
+      const {item} = this.itemsById.get(e.id)!;
+      // Before its checks have run, an item whose `when` does not hold is known not to apply.
+      const when = e.outcome ? undefined : applies(item, this.session.inputs.values);
+      const applicable = when ? when.ok : e.applicable || isRunning;
+      const status: LiveStatus = isRunning ? 'running' : e.status;
+      return {
+        ...e,
         applicable,
         status,
-        message: isRunning ? 'checking…' : (final?.message ?? (when.ok ? 'not checked yet' : `not applicable: ${when.reason}`)),
-        final,
-        answer,
-        note: p.notes[item.id],
-        changed: this.changedIds.has(item.id),
-        reconfirm,
-        waiverExpired,
-        finished: !applicable || status === 'pass' || status === 'skip' || (answered && status !== 'running'),
-      });
-    }
-    const sections: SectionView[] = this.session.pack.sections.map((s) => {
+        message: isRunning ? 'checking…' : when && !when.ok ? `not applicable: ${when.reason}` : e.message,
+        changed: this.changedIds.has(e.id),
+        waiverExpired: e.waiver?.expired ?? false,
+        final: e.outcome ? {evidence: e.evidence} : undefined,
+        finished: !applicable || (!isRunning && e.finished),
+      };
+    });
+    const sections: SectionView[] = ledger.sections.map((s) => {
       const mine = items.filter((i) => i.section === s.id);
-      const counts = {pass: 0, fail: 0, answered: 0, pending: 0, skip: 0, total: mine.length};
-      for (const i of mine) {
-        if (i.answer && !i.reconfirm && !i.waiverExpired) counts.answered++;
-        else if (i.status === 'pass') counts.pass++;
-        else if (i.status === 'fail' || i.status === 'error') counts.fail++;
-        else if (i.status === 'skip') counts.skip++;
-        else counts.pending++;
-      }
-      return {id: s.id, title: s.title, items: mine.map((i) => i.id), counts};
+      return {id: s.id, title: s.title, items: s.items, tally: tally(mine.map((i) => ({...i, status: i.status === 'running' ? 'pending' : i.status})))};
     });
     const changed = items.filter((i) => i.changed).map((i) => i.id);
     const position = p.position && items.some((i) => i.id === p.position && !i.finished) ? p.position : undefined;
@@ -410,9 +424,12 @@ export class Wizard {
       total: items.filter((i) => i.applicable).length,
       changed,
       running: this.running.size,
-      resumeAt: changed[0] ?? position ?? items.find((i) => !i.finished)?.id,
+      resumeAt: changed[0] ?? position ?? items.find((i) => !i.finished && !i.answered)?.id,
       hadProgress: this.hadProgress,
       recovered: this.store.recovered,
+      answersFile: this.answers.path,
+      answersProblem: this.answers.problem,
+      migrated: this.migrated,
       who: this.who,
     };
   }

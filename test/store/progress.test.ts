@@ -18,20 +18,20 @@ beforeEach(() => {
 });
 
 describe('progress store', () => {
-  test('an answer is on disk, mode 0600, as soon as setAnswer returns', async () => {
+  test('personal state is on disk, mode 0600, as soon as a setter returns', async () => {
     const store = await ProgressStore.open(root, PACK);
     assert.equal(hasProgress(root, 'the0'), false, 'opening alone writes nothing');
-    store.setAnswer('named-accounts', {kind: 'confirmed', by: 'alice', at: '2026-11-21T09:00:00.000Z', note: 'two admins'});
+    store.setPosition('named-accounts');
     const file = progressFile(root, 'the0');
     assert.equal(store.path, file);
     assert.equal(statSync(file).mode & 0o777, 0o600);
     const saved = JSON.parse(readFileSync(file, 'utf8'));
     assert.equal(saved.version, PROGRESS_VERSION);
-    assert.equal(saved.answers['named-accounts'].by, 'alice');
+    assert.equal(saved.position, 'named-accounts');
     assert.equal(saved.pack, 'the0');
 
     const again = await ProgressStore.open(root, PACK);
-    assert.equal(again.get().answers['named-accounts']?.note, 'two admins');
+    assert.equal(again.get().position, 'named-accounts');
   });
 
   test('one file per deployment and pack, the same through a symlinked path', async () => {
@@ -45,16 +45,9 @@ describe('progress store', () => {
     assert.equal((await ProgressStore.open(link, PACK)).get().inputs.mode, 'compose');
   });
 
-  test('a waiver needs a reason, and a bad date is refused', async () => {
-    const store = await ProgressStore.open(root, PACK);
-    assert.throws(() => store.setAnswer('x', {kind: 'waived', by: 'a', at: new Date().toISOString(), reason: '  '}), /needs a reason/);
-    assert.throws(() => store.setAnswer('x', {kind: 'waived', by: 'a', at: new Date().toISOString(), reason: 'r', expires: '31/12/2026'}));
-    assert.equal(hasProgress(root, 'the0'), false, 'refused answers are not written');
-  });
-
   test('a damaged file is set aside, not lost, and a fresh one starts', async () => {
     const store = await ProgressStore.open(root, PACK);
-    store.setAnswer('a', {kind: 'declined', by: 'x', at: new Date().toISOString()});
+    store.setPosition('a');
     writeFileSync(store.path, '{"version": 1, "answers": {');
     const reopened = await ProgressStore.open(root, PACK);
     assert.ok(reopened.recovered, 'says a file was set aside');
@@ -70,10 +63,10 @@ describe('progress store', () => {
     assert.match(reopened.recovered ?? '', /\.unreadable-\d+$/);
   });
 
-  test('reset clears answers', async () => {
+  test('reset clears personal state', async () => {
     const store = await ProgressStore.open(root, PACK);
-    store.setAnswer('a', {kind: 'confirmed', by: 'x', at: new Date().toISOString()});
+    store.setPosition('a');
     store.reset();
-    assert.deepEqual((await ProgressStore.open(root, PACK)).get().answers, {});
+    assert.equal((await ProgressStore.open(root, PACK)).get().position, undefined);
   });
 });
