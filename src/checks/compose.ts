@@ -4,7 +4,7 @@ import {display, redact} from '../engine/redact.js';
 import {result, type CheckResult, type Evidence} from '../model/types.js';
 import {defineCheck} from './define.js';
 import {imageBaseName, imageTag, isLoopback, type ComposeModel, type ComposeService} from '../sources/compose.js';
-import {EnvKey} from './values.js';
+import {EnvKey} from '../deploy/settings.js';
 
 /** Which services a check looks at: by name, by image name, or all. */
 const Pick = {

@@ -4,6 +4,7 @@ import {z} from 'zod';
 import {errorMessage} from '../sources/errors.js';
 import {result, type Evidence} from '../model/types.js';
 import {defineCheck} from './define.js';
+import {withDeadline} from '../deploy/deadline.js';
 
 /** `1.2.3.4`, `1.2.3.4:5353`, `::1`, `[::1]:5353`: a server address as Resolver.setServers takes it. */
 const Server = z.string().refine((s) => parseServer(s) !== undefined, 'server must be an IP address, optionally with :port (IPv6 in brackets)');
@@ -30,35 +31,19 @@ type Answer = {addresses: string[]} | {missing: string} | {error: string};
 
 const NOT_THERE = new Set(['ENOTFOUND', 'ENODATA', 'NXDOMAIN', 'NODATA']);
 
-/** Settles with the first of: the lookup, the time bound, the caller's abort. */
-function bounded<T>(work: Promise<T>, ms: number, signal: AbortSignal, onGiveUp: () => void): Promise<T | {error: string}> {
-  return new Promise((resolve) => {
-    const finish = (v: T | {error: string}) => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(v);
-    };
-    const onAbort = () => {
-      onGiveUp();
-      finish({error: 'stopped before the lookup finished'});
-    };
-    const timer = setTimeout(() => {
-      onGiveUp();
-      finish({error: `no answer within ${ms} ms`});
-    }, ms);
-    work.then(finish, (err: unknown) => finish({error: errorMessage(err)}));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, {once: true});
-  });
-}
-
 async function viaSystem(name: string, ms: number, signal: AbortSignal): Promise<Answer> {
   // getaddrinfo runs on libuv's thread pool and cannot be cancelled; past the bound we stop waiting.
-  const work = dns.lookup(name, {all: true}).then(
-    (list): Answer => ({addresses: list.map((a) => canon(a.address))}),
-    (err: NodeJS.ErrnoException): Answer => (NOT_THERE.has(err.code ?? '') ? {missing: `${err.code}`} : {error: `${err.code ?? errorMessage(err)}`}),
+  return withDeadline<Answer>(
+    () =>
+      dns.lookup(name, {all: true}).then(
+        (list): Answer => ({addresses: list.map((a) => canon(a.address))}),
+        (err: NodeJS.ErrnoException): Answer => (NOT_THERE.has(err.code ?? '') ? {missing: `${err.code}`} : {error: `${err.code ?? errorMessage(err)}`}),
+      ),
+    ms,
+    () => ({error: `no answer within ${ms} ms`}),
+    signal,
+    () => ({error: 'stopped before the lookup finished'}),
   );
-  return bounded(work, ms, signal, () => undefined);
 }
 
 async function viaServer(name: string, server: string, ms: number, signal: AbortSignal): Promise<Answer> {
@@ -70,13 +55,22 @@ async function viaServer(name: string, server: string, ms: number, signal: Abort
       (list): Answer => ({addresses: list.map(canon)}),
       (err: NodeJS.ErrnoException): Answer => (NOT_THERE.has(err.code ?? '') ? {missing: `${rr}: ${err.code}`} : {error: `${rr} query: ${err.code ?? errorMessage(err)}`}),
     );
-  const work = Promise.all([ask('A'), ask('AAAA')]).then(([a, aaaa]): Answer => {
-    if ('error' in a) return a;
-    if ('error' in aaaa) return aaaa;
-    const addresses = [...('addresses' in a ? a.addresses : []), ...('addresses' in aaaa ? aaaa.addresses : [])];
-    return addresses.length > 0 ? {addresses} : {missing: 'NXDOMAIN or no A/AAAA record'};
-  });
-  return bounded(work, ms, signal, () => resolver.cancel());
+  return withDeadline<Answer>(
+    (stop) => {
+      // Past the bound, or when the caller gives up, the queries still in flight are cancelled.
+      stop.addEventListener('abort', () => resolver.cancel(), {once: true});
+      return Promise.all([ask('A'), ask('AAAA')]).then(([a, aaaa]): Answer => {
+        if ('error' in a) return a;
+        if ('error' in aaaa) return aaaa;
+        const addresses = [...('addresses' in a ? a.addresses : []), ...('addresses' in aaaa ? aaaa.addresses : [])];
+        return addresses.length > 0 ? {addresses} : {missing: 'NXDOMAIN or no A/AAAA record'};
+      });
+    },
+    ms,
+    () => ({error: `no answer within ${ms} ms`}),
+    signal,
+    () => ({error: 'stopped before the lookup finished'}),
+  ).catch((err: unknown): Answer => ({error: errorMessage(err)}));
 }
 
 export const resolves = defineCheck({

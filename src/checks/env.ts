@@ -2,7 +2,7 @@ import {z} from 'zod';
 import {display} from '../engine/redact.js';
 import {result, type Evidence} from '../model/types.js';
 import {defineCheck} from './define.js';
-import {collect, EnvKey, evidenceOf} from './values.js';
+import {collect, EnvKey, evidenceOf} from '../deploy/settings.js';
 
 export const present = defineCheck({
   id: 'env.present',

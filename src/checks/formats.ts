@@ -1,10 +1,22 @@
-import {createHash, createPrivateKey, createPublicKey, type KeyObject} from 'node:crypto';
 import {z} from 'zod';
 import type {Context} from '../engine/context.js';
 import {isPlaceholder, redact} from '../engine/redact.js';
 import {result, type CheckResult, type Evidence} from '../model/types.js';
 import {defineCheck} from './define.js';
-import {collect, evidenceOf, SelectorShape, type Occurrence, type Selector} from './values.js';
+import {collect, evidenceOf, SelectorShape, type Occurrence, type Selector} from '../deploy/settings.js';
+import {
+  decodeBase64 as decode64,
+  decodeNkey,
+  encodeNkeyPublic,
+  NKEY_ROLES,
+  nkeyRawPublic,
+  parseRsaPrivate,
+  parseRsaPublic,
+  rawPublicKey,
+  spkiFingerprint as fingerprint,
+  type Base64Alphabet,
+  type Nkey,
+} from '../deploy/keys.js';
 
 // format.*: values that must have a shape. Every copy collect() finds is judged on its own and
 // reported at its file and line. Secrets (keys, seeds, webhook secrets) only ever appear as
@@ -127,28 +139,10 @@ function showUrl(v: string, u?: URL): string {
 // ---------------------------------------------------------------------------------------------
 // base64
 
-type Alphabet = 'any' | 'standard' | 'url';
-
-/**
- * Decodes base64 in the standard (+/) or url-safe (-_) alphabet, padding optional, and says
- * exactly what is wrong otherwise. Never returns any part of the value.
- */
-function decodeBase64(v: string, alphabet: Alphabet = 'any', paddingRequired = false): Judged<Buffer> {
-  const stray = [...v].findIndex((c) => !/[A-Za-z0-9+/_=-]/.test(c));
-  if (stray >= 0) return bad(`character ${stray + 1} is not a base64 character`);
-  const body = v.replace(/=+$/, '');
-  const pads = v.length - body.length;
-  if (body.includes('=')) return bad('has "=" before the end (padding goes only at the end)');
-  const std = /[+/]/.test(body);
-  const url = /[-_]/.test(body);
-  if (std && url) return bad('mixes the standard (+ /) and url-safe (- _) base64 alphabets');
-  if (alphabet === 'standard' && url) return bad('uses the url-safe alphabet (- _); the standard one (+ /) is expected');
-  if (alphabet === 'url' && std) return bad('uses the standard alphabet (+ /); the url-safe one (- _) is expected');
-  if (body.length % 4 === 1) return bad(`has an impossible base64 length (${body.length} characters)`);
-  if (pads > 0 && (pads > 2 || (body.length + pads) % 4 !== 0)) return bad('has the wrong number of "=" padding characters');
-  if (paddingRequired && v.length % 4 !== 0) return bad('lacks the "=" padding its decoders require');
-  const bytes = Buffer.from(body, url ? 'base64url' : 'base64');
-  return ok(bytes, `${bytes.length} bytes`);
+/** The decoding rules live in deploy/keys; here the byte count becomes the detail evidence shows. */
+function decodeBase64(v: string, alphabet: Base64Alphabet = 'any', paddingRequired = false): Judged<Buffer> {
+  const d = decode64(v, alphabet, paddingRequired);
+  return d.ok ? ok(d.value, `${d.value.length} bytes`) : bad(d.why);
 }
 
 export const base64 = defineCheck({
@@ -221,25 +215,6 @@ async function comparePublic<K>(
 // ---------------------------------------------------------------------------------------------
 // X25519
 
-const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
-const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-
-/**
- * The raw 32-byte public key of a raw 32-byte X25519 or Ed25519 private key. Node 20's JWK
- * import insists on `x` as well as `d`, so the private key is wrapped as PKCS#8 instead (the
- * same key, the same derivation).
- */
-function derivePublic(raw: Buffer, curve: 'x25519' | 'ed25519'): Buffer | undefined {
-  try {
-    const der = Buffer.concat([curve === 'x25519' ? X25519_PKCS8_PREFIX : ED25519_PKCS8_PREFIX, raw]);
-    const key = createPrivateKey({key: der, format: 'der', type: 'pkcs8'});
-    const x = createPublicKey(key).export({format: 'jwk'}).x;
-    return x === undefined ? undefined : Buffer.from(x, 'base64url');
-  } catch {
-    return undefined;
-  }
-}
-
 function key32(v: string): Judged<Buffer> {
   const d = decodeBase64(v);
   if (!d.ok) return d;
@@ -260,7 +235,7 @@ export const x25519Keypair = defineCheck({
     const j = await judgeCopies<Buffer>(ctx, p, p.required, (v) => {
       const d = key32(v);
       if (!d.ok) return bad(`${d.why} (${redact(v)})`);
-      const pub = derivePublic(d.value, 'x25519');
+      const pub = rawPublicKey(d.value, 'x25519');
       if (!pub) return bad(`is not a usable X25519 private key (${redact(v)})`);
       return ok(pub, `X25519 private key, 32 bytes (${redact(v)})`);
     });
@@ -273,55 +248,14 @@ export const x25519Keypair = defineCheck({
 // ---------------------------------------------------------------------------------------------
 // RSA (PEM)
 
-/** A PEM written on one line with literal \n (common in .env files) becomes real lines. */
-function pemText(v: string): string {
-  return !v.includes('\n') && v.includes('\\n') ? v.replace(/\\n/g, '\n') : v;
+function rsaPrivate(v: string, minBits: number): Judged<Buffer> {
+  const r = parseRsaPrivate(v, minBits);
+  return r.ok ? ok(r.value.spki, `RSA ${r.value.bits}-bit private key`) : bad(r.why);
 }
 
-function rsaBits(k: KeyObject): number | undefined {
-  return k.asymmetricKeyType === 'rsa' || k.asymmetricKeyType === 'rsa-pss' ? k.asymmetricKeyDetails?.modulusLength : undefined;
-}
-
-function parseRsaPrivate(v: string, minBits: number): Judged<Buffer> {
-  const pem = pemText(v);
-  const begin = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1];
-  if (!begin) return bad('is not PEM (no -----BEGIN ...----- line)');
-  if (/PUBLIC KEY|CERTIFICATE/.test(begin)) return bad(`is a ${begin.toLowerCase()}, not a private key`);
-  let key: KeyObject;
-  try {
-    key = createPrivateKey(pem);
-  } catch (err) {
-    const code = (err as {code?: string}).code;
-    if (code === 'ERR_MISSING_PASSPHRASE' || /ENCRYPTED/.test(begin)) return bad('is encrypted and needs a passphrase the service does not have');
-    return bad(`does not parse as a PEM private key (${begin})`);
-  }
-  const bits = rsaBits(key);
-  if (bits === undefined) return bad(`is a ${key.asymmetricKeyType ?? 'non-RSA'} key, not RSA`);
-  if (bits < minBits) return bad(`is RSA ${bits}-bit, shorter than ${minBits}`);
-  const spki = createPublicKey(key).export({format: 'der', type: 'spki'});
-  return ok(spki, `RSA ${bits}-bit private key`);
-}
-
-function parseRsaPublic(v: string, minBits: number): Judged<Buffer> {
-  const pem = pemText(v);
-  const begin = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1];
-  if (!begin) return bad('is not PEM (no -----BEGIN ...----- line)');
-  if (/PRIVATE KEY/.test(begin)) return bad('is a private key where the public key belongs');
-  let key: KeyObject;
-  try {
-    key = createPublicKey(pem);
-  } catch {
-    return bad(`does not parse as a PEM public key (${begin})`);
-  }
-  const bits = rsaBits(key);
-  if (bits === undefined) return bad(`is a ${key.asymmetricKeyType ?? 'non-RSA'} key, not RSA`);
-  if (bits < minBits) return bad(`is RSA ${bits}-bit, shorter than ${minBits}`);
-  return ok(key.export({format: 'der', type: 'spki'}), `RSA ${bits}-bit public key`);
-}
-
-/** A short fingerprint of a public key, safe to print: the start of the SHA-256 of its SPKI DER. */
-function fingerprint(spki: Buffer): string {
-  return `SHA-256 ${createHash('sha256').update(spki).digest('hex').slice(0, 16)}…`;
+function rsaPublic(v: string, minBits: number): Judged<Buffer> {
+  const r = parseRsaPublic(v, minBits);
+  return r.ok ? ok(r.value.spki, `RSA ${r.value.bits}-bit public key`) : bad(r.why);
 }
 
 export const rsaKey = defineCheck({
@@ -338,13 +272,13 @@ export const rsaKey = defineCheck({
   }),
   async run(ctx, p) {
     const j = await judgeCopies<Buffer>(ctx, p, p.required, (v) => {
-      const r = parseRsaPrivate(v, p.minBits);
+      const r = rsaPrivate(v, p.minBits);
       return r.ok ? ok(r.value, `${r.detail} (${redact(v)})`) : bad(`${r.why} (${redact(v)})`);
     });
     if (j.early) return j.early;
     const extraBad: Evidence[] = [];
     const extraGood: Evidence[] = [];
-    const parsePub = (v: string) => parseRsaPublic(v, p.minBits);
+    const parsePub = (v: string) => rsaPublic(v, p.minBits);
     if (p.publicKey) {
       const pair = await comparePublic(ctx, p.publicKey, j.parsed, parsePub, (a, b) => a.equals(b), fingerprint);
       extraBad.push(...pair.bad);
@@ -372,95 +306,6 @@ export const rsaKey = defineCheck({
 // ---------------------------------------------------------------------------------------------
 // NATS NKEYs (github.com/nats-io/nkeys strkey.go, crc16.go)
 
-const ROLES = {operator: 'O', account: 'A', user: 'U', server: 'N', cluster: 'C', curve: 'X'} as const;
-type Role = keyof typeof ROLES;
-/** Prefix byte of each role letter, as nkeys defines them. */
-const PREFIX: Record<string, number> = {O: 14 << 3, A: 0, U: 20 << 3, N: 13 << 3, C: 2 << 3, X: 23 << 3};
-const SEED_PREFIX = 18 << 3;
-const ROLE_OF_LETTER: Record<string, Role> = Object.fromEntries(Object.entries(ROLES).map(([r, l]) => [l, r as Role]));
-const LETTER_OF_PREFIX = new Map(Object.entries(PREFIX).map(([l, b]) => [b, l]));
-const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-/** CRC-16/XMODEM (poly 0x1021, init 0), bit by bit: the table nkeys uses, computed. */
-function crc16(data: Uint8Array): number {
-  let crc = 0;
-  for (const b of data) {
-    crc ^= b << 8;
-    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc;
-}
-
-function base32Decode(s: string): Buffer {
-  const out: number[] = [];
-  let bits = 0;
-  let acc = 0;
-  for (const c of s) {
-    acc = (acc << 5) | B32.indexOf(c);
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push((acc >> bits) & 0xff);
-    }
-  }
-  return Buffer.from(out);
-}
-
-function base32Encode(data: Uint8Array): string {
-  let out = '';
-  let bits = 0;
-  let acc = 0;
-  for (const b of data) {
-    acc = ((acc << 8) | b) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += B32[(acc >> bits) & 31];
-    }
-  }
-  if (bits > 0) out += B32[(acc << (5 - bits)) & 31];
-  return out;
-}
-
-function encodePublicNkey(letter: string, raw: Buffer): string {
-  const body = Buffer.concat([Buffer.from([PREFIX[letter]!]), raw]);
-  const crc = crc16(body);
-  return base32Encode(Buffer.concat([body, Buffer.from([crc & 0xff, crc >> 8])]));
-}
-
-interface Nkey {
-  /** Role letter: O A U N C X. */
-  letter: string;
-  /** The 32 raw bytes after the prefix. */
-  raw: Buffer;
-}
-
-/** Decodes and verifies an NKEY exactly as nkeys does: base32, CRC16 (little-endian), prefix bytes. */
-function decodeNkey(v: string, kind: 'seed' | 'public'): Judged<Nkey> {
-  const want = kind === 'seed' ? 58 : 56;
-  if (/[a-z]/.test(v) && /^[A-Za-z2-7]+$/.test(v)) return bad('is lower case; NKEYs are upper-case base32');
-  const stray = [...v].findIndex((c) => !B32.includes(c));
-  if (stray >= 0) return bad(`character ${stray + 1} is not base32 (A-Z, 2-7)`);
-  if (kind === 'seed' && v[0] !== 'S') return bad(v.length === 56 && v[0]! in PREFIX ? 'is a public key, not a seed' : 'does not start with S (every NKEY seed does)');
-  if (kind === 'public' && v[0] === 'S') return bad('is a seed (a private key), not a public key');
-  if (kind === 'public' && !(v[0]! in PREFIX)) return bad(`starts with ${v[0]}; a public NKEY starts with O, A, U, N, C or X`);
-  if (v.length !== want) return bad(`is ${v.length} characters; a ${kind === 'seed' ? 'seed' : 'public key'} has ${want}`);
-  const bytes = base32Decode(v);
-  const body = bytes.subarray(0, bytes.length - 2);
-  const sum = bytes[bytes.length - 2]! | (bytes[bytes.length - 1]! << 8);
-  if (crc16(body) !== sum) return bad('fails its CRC16 checksum (a character is wrong or missing)');
-  if (kind === 'public') {
-    const letter = LETTER_OF_PREFIX.get(body[0]!);
-    if (!letter) return bad('has an invalid prefix byte');
-    return ok({letter, raw: Buffer.from(body.subarray(1))}, '');
-  }
-  const b1 = body[0]! & 248;
-  const b2 = ((body[0]! & 7) << 5) | ((body[1]! & 248) >> 3);
-  const letter = LETTER_OF_PREFIX.get(b2);
-  if (b1 !== SEED_PREFIX || !letter) return bad('has an invalid seed prefix');
-  return ok({letter, raw: Buffer.from(body.subarray(2))}, '');
-}
-
 /** A value that could be a (mistyped) public key may be shown; anything else is redacted. */
 function showNkey(v: string): string {
   return /^[OAUNCX][A-Z2-7]{55}$/.test(v) ? show(v) : redact(v);
@@ -481,7 +326,7 @@ export const nkey = defineCheck({
   async run(ctx, p) {
     if (p.publicKey && p.kind !== 'seed') return result('error', 'format.nkey: publicKey applies only with kind: seed');
     const roleOk = (k: Nkey): string | undefined =>
-      p.role && ROLES[p.role] !== k.letter ? `is for the role ${ROLE_OF_LETTER[k.letter]} (${k.letter}), not ${p.role} (${ROLES[p.role]})` : undefined;
+      p.role && NKEY_ROLES[p.role] !== k.letter ? `is for the role ${k.role} (${k.letter}), not ${p.role} (${NKEY_ROLES[p.role]})` : undefined;
     const seedWord = p.role ? `${p.role} seed` : 'seed';
     const j = await judgeCopies<Nkey>(ctx, p, p.required, (v) => {
       const label = p.kind === 'seed' ? redact(v) : showNkey(v);
@@ -489,20 +334,20 @@ export const nkey = defineCheck({
       if (!d.ok) return bad(`${d.why} (${label})`);
       const wrongRole = roleOk(d.value);
       if (wrongRole) return bad(`${wrongRole} (${label})`);
-      const role = ROLE_OF_LETTER[d.value.letter]!;
+      const role = d.value.role;
       if (p.kind === 'public') return ok(d.value, `${role} public key ${label}`);
-      const pub = derivePublic(d.value.raw, d.value.letter === 'X' ? 'x25519' : 'ed25519');
+      const pub = nkeyRawPublic(d.value);
       if (!pub) return bad(`does not give a usable key (${label})`);
-      return ok({letter: d.value.letter, raw: pub}, `${role} seed (${label})`);
+      return ok({...d.value, raw: pub}, `${role} seed (${label})`);
     });
     if (j.early) return j.early;
     const what = p.kind === 'seed' ? `an NKEY ${seedWord}` : `an NKEY ${p.role ? `${p.role} ` : ''}public key`;
     if (!p.publicKey) return conclude(j, what);
     const parsePub = (v: string): Judged<Nkey> => {
       const d = decodeNkey(v, 'public');
-      return d.ok ? ok(d.value, `${ROLE_OF_LETTER[d.value.letter]} ${showNkey(v)}`) : bad(`${d.why} (${showNkey(v)})`);
+      return d.ok ? ok(d.value, `${d.value.role} ${showNkey(v)}`) : bad(`${d.why} (${showNkey(v)})`);
     };
-    const pair = await comparePublic(ctx, p.publicKey, j.parsed, parsePub, (a, b) => a.letter === b.letter && a.raw.equals(b.raw), (k) => encodePublicNkey(k.letter, k.raw));
+    const pair = await comparePublic(ctx, p.publicKey, j.parsed, parsePub, (a, b) => a.letter === b.letter && a.raw.equals(b.raw), (k) => encodeNkeyPublic(k.role, k.raw));
     return conclude(j, what, pair.bad, pair.good);
   },
 });

@@ -3,7 +3,7 @@ import type {Context} from '../engine/context.js';
 import {redact} from '../engine/redact.js';
 import {result, type CheckResult, type Evidence} from '../model/types.js';
 import {defineCheck} from './define.js';
-import {collect, evidenceOf, SelectorShape} from './values.js';
+import {collect, evidenceOf, SelectorShape} from '../deploy/settings.js';
 
 const Paths = z.array(z.string().min(1)).min(1);
 

@@ -10,7 +10,8 @@ import type {Context} from '../engine/context.js';
 import {result, type CheckResult, type Evidence} from '../model/types.js';
 import {defineCheck} from './define.js';
 import {errorMessage} from '../sources/errors.js';
-import {EnvKey} from './values.js';
+import {EnvKey} from '../deploy/settings.js';
+import {withDeadline} from '../deploy/deadline.js';
 import {describeSocketError} from './socketError.js';
 
 // Every export of this module is registered as a check by src/checks/index.ts, so helpers stay private.
@@ -71,52 +72,57 @@ function shown(u: URL): string {
 
 /** One request, never followed, under a deadline and the caller's signal; never rejects. */
 function send(url: URL, o: RequestOptions): Promise<Outcome> {
-  return new Promise((resolve) => {
-    let req: http.ClientRequest | undefined;
-    let settled = false;
-    const finish = (out: Outcome) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      o.signal.removeEventListener('abort', onAbort);
-      req?.destroy();
-      resolve(out);
-    };
-    const onAbort = () => finish({ok: false, why: 'stopped before the response arrived'});
-    const timer = setTimeout(() => finish({ok: false, why: `no complete response within ${o.timeoutMs} ms`}), o.timeoutMs);
-    if (o.signal.aborted) return onAbort();
-    o.signal.addEventListener('abort', onAbort, {once: true});
-    const tlsOptions = url.protocol === 'https:' ? {ca: o.ca, rejectUnauthorized: !o.insecure} : {};
-    try {
-      // agent: false: one connection per check, closed after, so no pool outlives the run.
-      req = (url.protocol === 'https:' ? https : http).request(url, {method: o.method, headers: o.headers, agent: false, ...tlsOptions});
-    } catch (err) {
-      return finish({ok: false, why: describeSocketError(err)});
-    }
-    req.on('error', (err) => finish({ok: false, why: describeSocketError(err)}));
-    req.on('response', (res) => {
-      const reply: Reply = {status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.alloc(0), truncated: false};
-      if (!o.body || o.method === 'HEAD') return finish({ok: true, reply});
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        chunks.push(chunk);
-        size += chunk.length;
-        if (size > MAX_BODY) {
-          reply.body = Buffer.concat(chunks).subarray(0, MAX_BODY);
-          reply.truncated = true;
-          finish({ok: true, reply});
+  return withDeadline<Outcome>(
+    (signal) =>
+      new Promise<Outcome>((resolve) => {
+        let req: http.ClientRequest | undefined;
+        let settled = false;
+        const finish = (out: Outcome) => {
+          if (settled) return;
+          settled = true;
+          signal.removeEventListener('abort', stop);
+          req?.destroy();
+          resolve(out);
+        };
+        // The deadline or the caller won: drop the connection; the outcome is theirs.
+        const stop = () => finish({ok: false, why: 'stopped'});
+        signal.addEventListener('abort', stop, {once: true});
+        const tlsOptions = url.protocol === 'https:' ? {ca: o.ca, rejectUnauthorized: !o.insecure} : {};
+        try {
+          // agent: false: one connection per check, closed after, so no pool outlives the run.
+          req = (url.protocol === 'https:' ? https : http).request(url, {method: o.method, headers: o.headers, agent: false, ...tlsOptions});
+        } catch (err) {
+          return finish({ok: false, why: describeSocketError(err)});
         }
-      });
-      res.on('end', () => {
-        reply.body = Buffer.concat(chunks);
-        finish({ok: true, reply});
-      });
-      res.on('error', (err) => finish({ok: false, why: describeSocketError(err)}));
-      res.on('aborted', () => finish({ok: false, why: 'the server closed the connection mid-body'}));
-    });
-    req.end();
-  });
+        req.on('error', (err) => finish({ok: false, why: describeSocketError(err)}));
+        req.on('response', (res) => {
+          const reply: Reply = {status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.alloc(0), truncated: false};
+          if (!o.body || o.method === 'HEAD') return finish({ok: true, reply});
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            chunks.push(chunk);
+            size += chunk.length;
+            if (size > MAX_BODY) {
+              reply.body = Buffer.concat(chunks).subarray(0, MAX_BODY);
+              reply.truncated = true;
+              finish({ok: true, reply});
+            }
+          });
+          res.on('end', () => {
+            reply.body = Buffer.concat(chunks);
+            finish({ok: true, reply});
+          });
+          res.on('error', (err) => finish({ok: false, why: describeSocketError(err)}));
+          res.on('aborted', () => finish({ok: false, why: 'the server closed the connection mid-body'}));
+        });
+        req.end();
+      }),
+    o.timeoutMs,
+    () => ({ok: false, why: `no complete response within ${o.timeoutMs} ms`}),
+    o.signal,
+    () => ({ok: false, why: 'stopped before the response arrived'}),
+  );
 }
 
 async function readCa(ctx: Context, path: string | undefined): Promise<{ca?: string; error?: string; evidence: Evidence[]}> {

@@ -6,6 +6,7 @@ import type {Context} from '../engine/context.js';
 import {errorMessage} from '../sources/errors.js';
 import {result, type Evidence} from '../model/types.js';
 import {defineCheck} from './define.js';
+import {withDeadline} from '../deploy/deadline.js';
 
 // Host network checks. They see the network namespace Shipshape runs in: run it on the host,
 // not inside a container, or they describe the container instead.
@@ -272,27 +273,32 @@ type Probe =
 
 /** One TCP connect, closed as soon as it is made. */
 function probe(host: string, port: number, ms: number, signal: AbortSignal): Promise<Probe> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve({kind: 'aborted'});
-    const socket = connect({host, port});
-    const done = (p: Probe) => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-      resolve(p);
-    };
-    const onAbort = () => done({kind: 'aborted'});
-    const timer = setTimeout(() => done({kind: 'timeout'}), ms);
-    signal.addEventListener('abort', onAbort, {once: true});
-    socket.once('connect', () => done({kind: 'open', remote: `${socket.remoteAddress ?? host}:${socket.remotePort ?? port}`}));
-    socket.once('error', (err: NodeJS.ErrnoException & {errors?: NodeJS.ErrnoException[]}) => {
-      // With several addresses (happy eyeballs) Node reports an AggregateError of each attempt.
-      const codes = err.code ? [err.code] : (err.errors ?? []).map((e) => e.code ?? 'unknown');
-      if (codes.length > 0 && codes.every((c) => c === 'ECONNREFUSED')) done({kind: 'refused'});
-      else if (codes.includes('ETIMEDOUT')) done({kind: 'timeout'});
-      else done({kind: 'error', why: codes.length > 0 ? [...new Set(codes)].join(', ') : errorMessage(err)});
-    });
-  });
+  return withDeadline<Probe>(
+    (stop) =>
+      new Promise<Probe>((resolve) => {
+        const socket = connect({host, port});
+        const done = (p: Probe) => {
+          stop.removeEventListener('abort', onStop);
+          socket.destroy();
+          resolve(p);
+        };
+        // The deadline or the caller won: close the socket; the outcome is theirs.
+        const onStop = () => done({kind: 'aborted'});
+        stop.addEventListener('abort', onStop, {once: true});
+        socket.once('connect', () => done({kind: 'open', remote: `${socket.remoteAddress ?? host}:${socket.remotePort ?? port}`}));
+        socket.once('error', (err: NodeJS.ErrnoException & {errors?: NodeJS.ErrnoException[]}) => {
+          // With several addresses (happy eyeballs) Node reports an AggregateError of each attempt.
+          const codes = err.code ? [err.code] : (err.errors ?? []).map((e) => e.code ?? 'unknown');
+          if (codes.length > 0 && codes.every((c) => c === 'ECONNREFUSED')) done({kind: 'refused'});
+          else if (codes.includes('ETIMEDOUT')) done({kind: 'timeout'});
+          else done({kind: 'error', why: codes.length > 0 ? [...new Set(codes)].join(', ') : errorMessage(err)});
+        });
+      }),
+    ms,
+    () => ({kind: 'timeout'}),
+    signal,
+    () => ({kind: 'aborted'}),
+  );
 }
 
 export const reachable = defineCheck({

@@ -2,7 +2,7 @@ import {z} from 'zod';
 import {isPlaceholder, redact, shapeOf} from '../engine/redact.js';
 import {result, type Evidence} from '../model/types.js';
 import {defineCheck} from './define.js';
-import {collect, evidenceOf, SelectorShape, type Occurrence} from './values.js';
+import {collect, evidenceOf, SelectorShape, type Occurrence} from '../deploy/settings.js';
 
 const NotSetShape = {
   /** When no copy exists at all: fail (the service needs it) or skip. */

@@ -8,6 +8,7 @@ import type {Context} from '../engine/context.js';
 import {result, type CheckResult, type Evidence} from '../model/types.js';
 import {defineCheck} from './define.js';
 import {codeOf, describeSocketError} from './socketError.js';
+import {withDeadline} from '../deploy/deadline.js';
 
 // Every export of this module is registered as a check by src/checks/index.ts, so helpers stay private.
 
@@ -52,32 +53,37 @@ type Handshake = {ok: true; socket: tls.TLSSocket} | {ok: false; code: string | 
  * On success the caller owns the socket and must destroy it.
  */
 function handshake(opts: tls.ConnectionOptions, deadline: number, signal: AbortSignal): Promise<Handshake> {
-  return new Promise((resolve) => {
-    let socket: tls.TLSSocket | undefined;
-    let settled = false;
-    const finish = (h: Handshake) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      if (!h.ok) socket?.destroy();
-      resolve(h);
-    };
-    const onAbort = () => finish({ok: false, code: 'ABORTED', why: 'stopped before the handshake finished'});
-    const ms = Math.max(0, deadline - Date.now());
-    const timer = setTimeout(() => finish({ok: false, code: 'ETIMEDOUT', why: `no TLS handshake within the time limit (${ms} ms)`}), ms);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, {once: true});
-    try {
-      socket = tls.connect({...opts, rejectUnauthorized: false, checkServerIdentity: () => undefined});
-    } catch (err) {
-      return finish({ok: false, code: codeOf(err), why: describeSocketError(err)});
-    }
-    const s = socket;
-    s.once('secureConnect', () => finish({ok: true, socket: s}));
-    // Stays attached after success so a late reset cannot become an uncaught error.
-    s.on('error', (err) => finish({ok: false, code: codeOf(err), why: describeSocketError(err)}));
-  });
+  const ms = Math.max(0, deadline - Date.now());
+  return withDeadline<Handshake>(
+    (stop) =>
+      new Promise<Handshake>((resolve) => {
+        let socket: tls.TLSSocket | undefined;
+        let settled = false;
+        const finish = (h: Handshake) => {
+          if (settled) return;
+          settled = true;
+          stop.removeEventListener('abort', onStop);
+          if (!h.ok) socket?.destroy();
+          resolve(h);
+        };
+        // The deadline or the caller won: close the half-made connection; the outcome is theirs.
+        const onStop = () => finish({ok: false, code: 'ABORTED', why: 'stopped'});
+        stop.addEventListener('abort', onStop, {once: true});
+        try {
+          socket = tls.connect({...opts, rejectUnauthorized: false, checkServerIdentity: () => undefined});
+        } catch (err) {
+          return finish({ok: false, code: codeOf(err), why: describeSocketError(err)});
+        }
+        const s = socket;
+        s.once('secureConnect', () => finish({ok: true, socket: s}));
+        // Stays attached after success so a late reset cannot become an uncaught error.
+        s.on('error', (err) => finish({ok: false, code: codeOf(err), why: describeSocketError(err)}));
+      }),
+    ms,
+    () => ({ok: false, code: 'ETIMEDOUT', why: `no TLS handshake within the time limit (${ms} ms)`}),
+    signal,
+    () => ({ok: false, code: 'ABORTED', why: 'stopped before the handshake finished'}),
+  );
 }
 
 const TRUST: Record<string, string> = {

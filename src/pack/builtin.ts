@@ -3,8 +3,8 @@ import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 /**
- * The folder of built-in packs. The bundle (dist/cli.mjs) and the sources (src/pack/) sit at
- * different depths, so walk up from this file to the package root that holds steps/.
+ * The shipshape package folder (the one holding steps/ and package.json). The bundle
+ * (dist/cli.mjs) and the sources (src/pack/) sit at different depths, so walk up from this file.
  */
 export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -15,15 +15,11 @@ export function packageRoot(): string {
   throw new Error('cannot find the shipshape package folder (with steps/ and package.json)');
 }
 
+/** The folder of built-in packs: SHIPSHAPE_STEPS_DIR when set, else steps/ in the package folder. */
 export function stepsDir(): string {
   const override = process.env.SHIPSHAPE_STEPS_DIR;
   if (override) return resolve(override);
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    if (existsSync(join(dir, 'steps')) && existsSync(join(dir, 'package.json'))) return join(dir, 'steps');
-    dir = dirname(dir);
-  }
-  throw new Error('cannot find the built-in packs (steps/) next to the shipshape package');
+  return join(packageRoot(), 'steps');
 }
 
 export function builtinPackFiles(): string[] {

@@ -1,3 +1,6 @@
+// The settings model: where a value lives (a .env line, a Compose service's environment, the
+// password inside a URL, a Helm values path). Checks read settings through it; generators and
+// writers use it to find every copy they must replace.
 import {z} from 'zod';
 import type {Context} from '../engine/context.js';
 import type {Evidence} from '../model/types.js';
@@ -20,6 +23,7 @@ export interface Occurrence {
   literal: boolean;
 }
 
+/** An environment variable name, as every selector takes it. */
 export const EnvKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'an environment variable name');
 
 /** Where to look for a setting; shared by every check that reads values. */
@@ -50,6 +54,7 @@ export interface Collected {
   notes: Evidence[];
 }
 
+/** Every copy of the selected settings, in every file read: a credential may be written in several places, and each counts. */
 export async function collect(ctx: Context, sel: Selector): Promise<Collected> {
   const occurrences: Occurrence[] = [];
   const notes: Evidence[] = [];
@@ -82,7 +87,13 @@ export async function collect(ctx: Context, sel: Selector): Promise<Collected> {
         if (drawnFromDotenv && from !== undefined && from !== key) {
           // Drawn from a .env key of another name: that key is the copy, reported under this name.
           const src = compose.dotenv!.entries.get(from)!;
-          push(key, v.value, {file: compose.dotenv!.file, line: src.line, where: `${compose.dotenv!.file} (${from}, used by service ${svc.name})`, service: svc.name, literal: false});
+          push(key, v.value, {
+            file: compose.dotenv!.file,
+            line: src.line,
+            where: `${compose.dotenv!.file} (${from}, used by service ${svc.name})`,
+            service: svc.name,
+            literal: false,
+          });
           continue;
         }
         if (drawnFromDotenv) continue;
@@ -95,7 +106,12 @@ export async function collect(ctx: Context, sel: Selector): Promise<Collected> {
   if (helm && sel.helm.length > 0) {
     const external = sel.externalWhen ? helm.get(sel.externalWhen) : undefined;
     if (external && typeof external.value === 'string' && external.value !== '') {
-      notes.push({file: external.file, line: external.line, key: sel.externalWhen, detail: `the chart reads these from the existing Secret "${external.value}"`});
+      notes.push({
+        file: external.file,
+        line: external.line,
+        key: sel.externalWhen,
+        detail: `the chart reads these from the existing Secret "${external.value}"`,
+      });
     } else {
       for (const path of sel.helm) {
         const v = helm.get(path);
@@ -127,6 +143,7 @@ function expandUrls(list: Occurrence[], urlKeys: readonly string[]): Occurrence[
   return out;
 }
 
+/** The password inside a connection URL (decoded), since it is a copy of the database password too. */
 export function urlPassword(value: string | undefined): string | undefined {
   if (!value) return undefined;
   let raw: string | undefined;
@@ -144,6 +161,7 @@ export function urlPassword(value: string | undefined): string | undefined {
   }
 }
 
+/** Evidence for one copy, naming where it is (a service, a chart default) when the file alone does not say. */
 export function evidenceOf(o: Occurrence, detail: string): Evidence {
   // `.env: ...` after `.env:12` says nothing new; other places (a service, a chart default) do.
   return {file: o.file, line: o.line, key: o.key, detail: o.where === o.file ? detail : `${o.where}: ${detail}`};
