@@ -1,7 +1,7 @@
 import {z} from 'zod';
 import type {Context} from '../engine/context.js';
 import {display, redact} from '../engine/redact.js';
-import {result, type CheckResult, type Evidence} from '../model/types.js';
+import {result, type CheckResult, type Evidence, count} from '../model/types.js';
 import {defineCheck} from './define.js';
 import {imageBaseName, imageTag, isLoopback, type ComposeModel, type ComposeService} from '../sources/compose.js';
 import {EnvKey} from '../deploy/settings.js';
@@ -163,8 +163,8 @@ export const envSet = defineCheck({
           else bad.push({...e, detail: value === undefined || value === '' ? `service ${s.name} does not set ${key}` : `${key} = ${display(key, value, p.secret)} is not ${p.expect}`});
         }
       }
-      if (bad.length > 0) return result('fail', `${bad.length} settings missing or not ${p.expect}`, bad);
-      return result('pass', `${good.length} settings are ${p.expect}`, good);
+      if (bad.length > 0) return result('fail', `${count(bad.length, 'setting')} missing or not ${p.expect}`, bad);
+      return result('pass', `${count(good.length, 'setting')} ${good.length === 1 ? 'is' : 'are'} ${p.expect}`, good);
     }),
 });
 
@@ -192,6 +192,6 @@ export const noLiteral = defineCheck({
         }
       }
       if (literal.length > 0) return result(p.level, `${literal.length} credentials are written into the Compose file`, literal);
-      return result('pass', seen > 0 ? `${seen} settings all come from the environment` : 'none of these keys is set in the Compose file');
+      return result('pass', seen > 0 ? `${seen === 1 ? 'the setting comes' : `${seen} settings all come`} from the environment` : 'none of these keys is set in the Compose file');
     }),
 });

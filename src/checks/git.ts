@@ -1,7 +1,7 @@
 import {z} from 'zod';
 import type {Context} from '../engine/context.js';
 import {redact} from '../engine/redact.js';
-import {result, type CheckResult, type Evidence} from '../model/types.js';
+import {result, type CheckResult, type Evidence, count} from '../model/types.js';
 import {defineCheck} from './define.js';
 import {collect, evidenceOf, SelectorShape} from '../deploy/settings.js';
 
@@ -26,7 +26,7 @@ export const notTracked = defineCheck({
       const tracked = r.stdout.split('\0').filter(Boolean);
       if (tracked.length === 0) return result('pass', `no file matching ${p.paths.join(', ')} is tracked`);
       const evidence: Evidence[] = tracked.map((f) => ({file: f, detail: 'tracked by git: anyone with the repository has it, and its history keeps it after deletion'}));
-      return result('fail', `${tracked.length} files that should stay local are tracked by git`, evidence);
+      return result('fail', `${count(tracked.length, 'file')} that should stay local ${tracked.length === 1 ? 'is' : 'are'} tracked by git`, evidence);
     }),
 });
 
@@ -106,7 +106,7 @@ export const neverCommitted = defineCheck({
       });
       return result(
         'fail',
-        `${first.size} files matching ${p.paths.join(', ')} were committed at some point; deleting them does not remove them from history, ` +
+        `${count(first.size, 'file')} matching ${p.paths.join(', ')} ${first.size === 1 ? 'was' : 'were'} committed at some point; deleting them does not remove them from history, ` +
           'which every clone keeps: rotate anything they held, and rewrite history (e.g. git filter-repo) if they must go',
         evidence,
       );
@@ -286,7 +286,7 @@ export const valueNeverCommitted = defineCheck({
 
       if (!hit) {
         const evidence = [...byValue].map(([v, keys]) => ({key: keys.join(', '), detail: `in no committed file (${redact(v)})`}));
-        return result('pass', `the values of ${names} are in none of the ${scanned} files committed on any branch or tag`, [...evidence, ...short, ...notes]);
+        return result('pass', `the values of ${names} are in none of the ${count(scanned, 'file')} committed on any branch or tag`, [...evidence, ...short, ...notes]);
       }
       const found = hit;
       const prefix = await repoPrefix(ctx, signal);

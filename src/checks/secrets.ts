@@ -1,6 +1,6 @@
 import {z} from 'zod';
 import {isPlaceholder, redact, shapeOf} from '../engine/redact.js';
-import {result, type Evidence} from '../model/types.js';
+import {result, type Evidence, count} from '../model/types.js';
 import {defineCheck} from './define.js';
 import {collect, evidenceOf, SelectorShape, type Occurrence} from '../deploy/settings.js';
 
@@ -42,8 +42,8 @@ export const notDefault = defineCheck({
         : undefined;
       (why ? bad : good).push(evidenceOf(o, why ?? `changed from the defaults (${redact(v)})`));
     }
-    if (bad.length > 0) return result('fail', `${bad.length} of ${occurrences.length} copies are defaults, placeholders or too short`, [...bad, ...notes]);
-    return result('pass', `all ${occurrences.length} copies differ from the shipped defaults`, [...good, ...notes]);
+    if (bad.length > 0) return result('fail', `${bad.length} of ${count(occurrences.length, 'copy', 'copies')} ${bad.length === 1 ? 'is a default, a placeholder or too short' : 'are defaults, placeholders or too short'}`, [...bad, ...notes]);
+    return result('pass', `${occurrences.length === 1 ? 'the only copy differs' : `all ${count(occurrences.length, 'copy', 'copies')} differ`} from the shipped defaults`, [...good, ...notes]);
   },
 });
 
@@ -67,8 +67,8 @@ export const strength = defineCheck({
       const isWeak = v === '' || isPlaceholder(v) || s.bits < p.minBits;
       (isWeak ? weak : strong).push(evidenceOf(o, `${redact(v)}${isWeak ? `, needs ${p.minBits}` : ''}`));
     }
-    if (weak.length > 0) return result('fail', `${weak.length} of ${occurrences.length} copies are weaker than ${p.minBits} bits`, [...weak, ...notes]);
-    return result('pass', `all ${occurrences.length} copies have at least ${p.minBits} bits`, [...strong, ...notes]);
+    if (weak.length > 0) return result('fail', `${weak.length} of ${count(occurrences.length, 'copy', 'copies')} ${weak.length === 1 ? 'is' : 'are'} weaker than ${p.minBits} bits`, [...weak, ...notes]);
+    return result('pass', `${occurrences.length === 1 ? 'the only copy has' : `all ${count(occurrences.length, 'copy', 'copies')} have`} at least ${p.minBits} bits`, [...strong, ...notes]);
   },
 });
 
@@ -80,10 +80,10 @@ export const consistent = defineCheck({
     const {occurrences, notes} = await collect(ctx, p);
     if (occurrences.length < 2) return result('pass', occurrences.length === 0 ? 'no copies to compare' : 'a single copy', notes);
     const groups = groupByValue(occurrences);
-    if (groups.length === 1) return result('pass', `all ${occurrences.length} copies are identical`, occurrences.map((o) => evidenceOf(o, 'copy A')));
+    if (groups.length === 1) return result('pass', `all ${count(occurrences.length, 'copy', 'copies')} are identical`, occurrences.map((o) => evidenceOf(o, 'copy A')));
     const label = (n: number) => String.fromCharCode(65 + (n % 26));
     const evidence = groups.flatMap((g, n) => g.map((o) => evidenceOf(o, `copy ${label(n)} (${redact(o.value)})`)));
-    return result('fail', `${occurrences.length} copies hold ${groups.length} different values`, [...evidence, ...notes]);
+    return result('fail', `${count(occurrences.length, 'copy', 'copies')} hold ${groups.length} different values`, [...evidence, ...notes]);
   },
 });
 

@@ -38,6 +38,11 @@ decided (error).`,
       const input = session.pack.inputs.find((i) => i.id === id)!;
       io.err.write(`shipshape: ${id} could not be inferred; items that depend on it are skipped. Pass --input ${id}=${input.choices.map((c) => c.value).join('|')}\n`);
     }
+    const {missingFor} = await import('../pack/inputs.js');
+    for (const [id, how] of Object.entries(session.inputs.origin)) {
+      const warning = how === 'given' ? await missingFor(session.pack, session.root, id, session.inputs.values[id]!) : undefined;
+      if (warning) io.err.write(`shipshape: warning: ${warning}\n`);
+    }
     const outcomes = await evaluate(session);
     const t2 = performance.now();
     const answers = readAnswers(session.root, session.pack.id);

@@ -62,3 +62,8 @@ export function evidenceLine(e: Evidence): string {
   const at = where(e);
   return `${at ? `${at} ` : ''}${e.key && !e.detail.includes(e.key) ? `${e.key}: ` : ''}${e.detail}`;
 }
+
+/** `1 file`, `2 files`, `1 copy`, `3 copies`: counts in messages read as English. */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

@@ -31,6 +31,25 @@ export function parseInputArgs(args: readonly string[], pack: Pack): Record<stri
   return out;
 }
 
+/**
+ * When a value was chosen by hand (given or picked) though the files its infer rules name are
+ * missing, what to tell the person: the items for that choice will have nothing to read.
+ */
+export async function missingFor(pack: Pack, root: string, inputId: string, value: string): Promise<string | undefined> {
+  const input = pack.inputs.find((i) => i.id === inputId);
+  const rules = input?.infer.filter((r) => r.value === value) ?? [];
+  if (rules.length === 0) return undefined;
+  let files: string[] | undefined;
+  for (const rule of rules) {
+    for (const pattern of rule.files) {
+      const hit = hasMagic(pattern) ? (files ??= await listFiles(root, 4)).some((f) => globToRegExp(pattern).test(f)) : existsSync(join(root, pattern));
+      if (hit) return undefined;
+    }
+  }
+  const wanted = rules.flatMap((r) => r.files).join(', ');
+  return `${inputId}=${value}, but no file matching ${wanted} exists here: the items for ${value} have nothing to read and will not pass`;
+}
+
 /** Given values first, then the first infer rule whose files exist, then the default. */
 export async function resolveInputs(pack: Pack, root: string, given: Readonly<Record<string, string>>): Promise<ResolvedInputs> {
   const values: Record<string, string> = {};

@@ -1,6 +1,6 @@
 import type {ItemStatus} from '../model/types.js';
 import {answerLine, problemLine, type Report} from './model.js';
-import {evidenceLine, STATUS_WORD} from '../model/types.js';
+import {evidenceLine, STATUS_WORD, count} from '../model/types.js';
 import {defineFormat} from './define.js';
 
 const COLOR: Record<ItemStatus, string> = {pass: '32', fail: '31', warn: '33', error: '35', skip: '90', manual: '36'};
@@ -42,7 +42,7 @@ export function toText(r: Report, o: TextOptions): string {
   const s = r.summary;
   lines.push(
     '',
-    `${s.pass} pass, ${s.fail} fail, ${s.warn} warn, ${s.error} error, ${s.manual} to confirm, ${s.skip} skipped (${r.items.length} items)`,
+    `${s.pass} pass, ${s.fail} fail, ${s.warn} warn, ${s.error} error, ${s.manual} to confirm, ${s.skip} skipped (${count(r.items.length, 'item')})`,
   );
   return `${lines.join('\n')}\n`;
 }

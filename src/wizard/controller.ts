@@ -42,7 +42,7 @@ export interface Snapshot {
   root: string;
   pack: {id: string; title: string; version: string};
   chosenBy: string;
-  inputs: {id: string; question: string; value?: string; origin?: string; choices: {value: string; label: string}[]}[];
+  inputs: {id: string; question: string; value?: string; origin?: string; choices: {value: string; label: string}[]; warning?: string}[];
   items: ItemView[];
   sections: SectionView[];
   done: number;
@@ -94,6 +94,8 @@ export class Wizard {
   private listeners = new Set<() => void>();
   private snap!: Snapshot;
   private version = 0;
+  /** Inputs chosen by hand whose files are missing: what the front ends warn about. */
+  private readonly inputWarnings = new Map<string, string>();
   private readonly itemsById: Map<string, {item: PackItem; section: {id: string; title: string}}>;
   private hadProgress: boolean;
   /** Items whose checks may run at once: enough to overlap slow network checks, few enough for a small host. */
@@ -319,10 +321,36 @@ export class Wizard {
     if (this.store.get().position !== id) this.store.setPosition(id);
   }
 
-  /** Changes an input (e.g. compose -> kubernetes): saved, and every check runs again. */
-  setInput(id: string, value: string): Promise<void> {
+  /**
+   * Changes an input (e.g. compose -> kubernetes): saved, and every check runs again. `auto`
+   * goes back to what the files say (detection, else the pack default). A choice whose files
+   * are missing is kept, with a warning in the snapshot saying what is missing.
+   */
+  async setInput(id: string, value: string): Promise<void> {
     const input = this.session.pack.inputs.find((i) => i.id === id);
-    if (!input?.choices.some((c) => c.value === value)) throw new AnswerError(`${value} is not a choice of ${id}`);
+    if (!input) throw new AnswerError(`no input ${id}`);
+    if (value === 'auto') {
+      const {resolveInputs} = await import('../pack/inputs.js');
+      const fresh = await resolveInputs(this.session.pack, this.session.root, {});
+      const i = this.session.inputs;
+      const values = {...i.values};
+      const origin = {...i.origin};
+      if (fresh.values[id] === undefined) delete values[id];
+      else values[id] = fresh.values[id];
+      if (fresh.origin[id] === undefined) delete origin[id];
+      else origin[id] = fresh.origin[id];
+      this.session = withInputs(this.session, {values, origin, unresolved: fresh.unresolved.includes(id) ? [...new Set([...i.unresolved, id])] : i.unresolved.filter((u) => u !== id)});
+      this.inputWarnings.delete(id);
+      const saved = {...this.store.get().inputs};
+      delete saved[id];
+      this.store.setInputs(saved);
+      return this.run();
+    }
+    if (!input.choices.some((c) => c.value === value)) throw new AnswerError(`${value} is not a choice of ${id} (or auto)`);
+    const {missingFor} = await import('../pack/inputs.js');
+    const warning = await missingFor(this.session.pack, this.session.root, id, value);
+    if (warning) this.inputWarnings.set(id, warning);
+    else this.inputWarnings.delete(id);
     const i = this.session.inputs;
     // A new session, not a changed one: checks still running keep the context they started with.
     this.session = withInputs(this.session, {
@@ -400,6 +428,7 @@ export class Wizard {
         status,
         message: isRunning ? 'checking…' : when && !when.ok ? `not applicable: ${when.reason}` : e.message,
         changed: this.changedIds.has(e.id),
+        change: this.changedIds.has(e.id) && p.seen[e.id] ? {from: p.seen[e.id]!.status, to: e.status} : undefined,
         waiverExpired: e.waiver?.expired ?? false,
         final: e.outcome ? {evidence: e.evidence} : undefined,
         finished: !applicable || (!isRunning && e.finished),
@@ -416,7 +445,14 @@ export class Wizard {
       root: this.session.root,
       pack: {id: this.session.pack.id, title: this.session.pack.title, version: this.session.pack.version},
       chosenBy: this.session.chosenBy,
-      inputs: this.session.pack.inputs.map((i) => ({id: i.id, question: i.question, value: this.session.inputs.values[i.id], origin: this.session.inputs.origin[i.id], choices: i.choices})),
+      inputs: this.session.pack.inputs.map((i) => ({
+        id: i.id,
+        question: i.question,
+        value: this.session.inputs.values[i.id],
+        origin: this.session.inputs.origin[i.id],
+        choices: i.choices,
+        warning: this.inputWarnings.get(i.id),
+      })),
       items,
       sections,
       // Items that do not apply to this deployment are not part of the walk.
