@@ -54,7 +54,7 @@ export const value = defineCheck({
       const ok = v !== '' && (!pattern || pattern.test(v)) && !(reject && reject.test(v));
       (ok ? good : bad).push(evidenceOf(o, ok ? show(o.key, o.value) : `${show(o.key, o.value)} is not ${p.expect}`));
     }
-    if (bad.length > 0) return result('fail', `${names}: ${bad.length} of ${count(occurrences.length, 'copy', 'copies')} ${bad.length === 1 ? 'is' : 'are'} not ${p.expect}`, [...bad, ...notes]);
+    if (bad.length > 0) return result('fail', `${names}: ${occurrences.length === 1 ? 'the only copy is' : `${bad.length} of ${count(occurrences.length, 'copy', 'copies')} ${bad.length === 1 ? 'is' : 'are'}`} not ${p.expect}`, [...bad, ...notes]);
     return result('pass', `${names} is ${p.expect}`, [...good, ...notes]);
   },
 });

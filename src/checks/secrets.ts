@@ -42,7 +42,7 @@ export const notDefault = defineCheck({
         : undefined;
       (why ? bad : good).push(evidenceOf(o, why ?? `changed from the defaults (${redact(v)})`));
     }
-    if (bad.length > 0) return result('fail', `${bad.length} of ${count(occurrences.length, 'copy', 'copies')} ${bad.length === 1 ? 'is a default, a placeholder or too short' : 'are defaults, placeholders or too short'}`, [...bad, ...notes]);
+    if (bad.length > 0) return result('fail', occurrences.length === 1 ? 'the only copy is a default, a placeholder or too short' : `${bad.length} of ${count(occurrences.length, 'copy', 'copies')} ${bad.length === 1 ? 'is a default, a placeholder or too short' : 'are defaults, placeholders or too short'}`, [...bad, ...notes]);
     return result('pass', `${occurrences.length === 1 ? 'the only copy differs' : `all ${count(occurrences.length, 'copy', 'copies')} differ`} from the shipped defaults`, [...good, ...notes]);
   },
 });
@@ -67,7 +67,7 @@ export const strength = defineCheck({
       const isWeak = v === '' || isPlaceholder(v) || s.bits < p.minBits;
       (isWeak ? weak : strong).push(evidenceOf(o, `${redact(v)}${isWeak ? `, needs ${p.minBits}` : ''}`));
     }
-    if (weak.length > 0) return result('fail', `${weak.length} of ${count(occurrences.length, 'copy', 'copies')} ${weak.length === 1 ? 'is' : 'are'} weaker than ${p.minBits} bits`, [...weak, ...notes]);
+    if (weak.length > 0) return result('fail', occurrences.length === 1 ? `the only copy is weaker than ${p.minBits} bits` : `${weak.length} of ${count(occurrences.length, 'copy', 'copies')} ${weak.length === 1 ? 'is' : 'are'} weaker than ${p.minBits} bits`, [...weak, ...notes]);
     return result('pass', `${occurrences.length === 1 ? 'the only copy has' : `all ${count(occurrences.length, 'copy', 'copies')} have`} at least ${p.minBits} bits`, [...strong, ...notes]);
   },
 });
