@@ -1,6 +1,7 @@
 import {Text} from 'ink';
 import {useEffect, useState} from 'react';
 import type {LiveStatus} from '../wizard/controller.js';
+import type {Span} from './text.js';
 import {color, STATUS_WORD, statusColor} from './theme.js';
 
 export function StatusWord({status}: {status: LiveStatus}) {
@@ -27,16 +28,24 @@ export function Spinner({label}: {label: string}) {
   );
 }
 
+/** A status word as a span of a laid-out row: five columns, coloured. */
+export function statusSpan(status: LiveStatus): Span {
+  return {text: STATUS_WORD[status].padEnd(5), node: <StatusWord status={status} />};
+}
+
+/** A spinner as a span of a laid-out row. */
+export function spinnerSpan(label: string): Span {
+  return {text: `${SPIN[0]} ${label}`, node: <Spinner label={label} />};
+}
+
 /** A bar of `width` cells: passed and answered filled, failed marked, the rest open. */
-export function ProgressBar({done, bad, total, width}: {done: number; bad: number; total: number; width: number}) {
+export function barSpans({done, bad, total, width}: {done: number; bad: number; total: number; width: number}): Span[] {
   const w = Math.max(width, 4);
   const d = total === 0 ? 0 : Math.round((done / total) * w);
   const b = total === 0 ? 0 : Math.min(Math.round((bad / total) * w), w - d);
-  return (
-    <Text>
-      <Text color={color('green')}>{'█'.repeat(d)}</Text>
-      <Text color={color('red')}>{'▓'.repeat(b)}</Text>
-      <Text color={color('gray')}>{'░'.repeat(w - d - b)}</Text>
-    </Text>
-  );
+  return [
+    {text: '█'.repeat(d), color: color('green')},
+    {text: '▓'.repeat(b), color: color('red')},
+    {text: '░'.repeat(w - d - b), color: color('gray')},
+  ].filter((s) => s.text !== '');
 }

@@ -3,10 +3,23 @@ import type {Wizard} from '../wizard/controller.js';
 import {mark} from '../timing.js';
 import {App} from './App.js';
 
+/** Bracketed paste: the terminal marks pasted text, so a paste is never read as keys or Enter. */
+const PASTE_ON = '\u001B[?2004h';
+const PASTE_OFF = '\u001B[?2004l';
+
 /** Mounts the wizard, starts the checks behind the first frame, and resolves when the person quits. */
 export async function runTui(wizard: Wizard): Promise<void> {
   // Another reader may have paused stdin; Ink would then never see a key.
   if (process.stdin.isTTY) process.stdin.resume();
+  const marksPastes = process.stdout.isTTY === true;
+  // Turned off however the process ends, so the shell afterwards does not see the markers.
+  const pasteOff = () => {
+    if (marksPastes) process.stdout.write(PASTE_OFF);
+  };
+  if (marksPastes) {
+    process.stdout.write(PASTE_ON);
+    process.once('exit', pasteOff);
+  }
   const app = render(<App wizard={wizard} />, {exitOnCtrlC: false, patchConsole: false});
   mark('first frame');
   const leave = () => {
@@ -20,7 +33,12 @@ export async function runTui(wizard: Wizard): Promise<void> {
     app.unmount();
     process.stderr.write(`shipshape: the checks could not run: ${err instanceof Error ? err.message : String(err)}\n`);
   });
-  await app.waitUntilExit();
-  process.off('SIGHUP', leave);
-  process.off('SIGTERM', leave);
+  try {
+    await app.waitUntilExit();
+  } finally {
+    process.off('SIGHUP', leave);
+    process.off('SIGTERM', leave);
+    pasteOff();
+    process.off('exit', pasteOff);
+  }
 }

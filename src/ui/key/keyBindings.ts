@@ -29,7 +29,11 @@ export type Command =
   | 'cancel'
   | 'next-field'
   | 'prev-field'
-  | 'backspace';
+  | 'backspace'
+  | 'scroll-up'
+  | 'scroll-down'
+  | 'page-up'
+  | 'page-down';
 
 /** A key as Ink reports it: the typed text plus flags for special keys. */
 export interface KeyPress {
@@ -45,10 +49,20 @@ export interface KeyPress {
   ctrl?: boolean;
   backspace?: boolean;
   delete?: boolean;
+  pageUp?: boolean;
+  pageDown?: boolean;
 }
 
 const SPECIALS = ['up', 'down', 'left', 'right', 'enter', 'esc', 'tab', 'shift-tab', 'backspace', 'ctrl-c'] as const;
-type Special = (typeof SPECIALS)[number];
+/**
+ * Page keys are named like the others, but are not in SPECIALS: a one-word paste of "pagedown"
+ * never reaches commandFor in a dialog (text goes to the field editor first), and elsewhere
+ * it would only scroll.
+ */
+type Special = (typeof SPECIALS)[number] | 'pageup' | 'pagedown';
+
+/** Screens whose text can be taller than the terminal; up and down scroll them (lists use them for the cursor). */
+const SCROLLING: Context[] = ['start', 'item', 'summary', 'help'];
 
 export interface Binding {
   /** Letters, or special key names. */
@@ -88,6 +102,12 @@ export const BINDINGS: Binding[] = [
   {keys: ['backspace'], command: 'backspace', label: 'delete', contexts: ['dialog'], footer: false},
   {keys: ['esc'], command: 'cancel', label: 'cancel', contexts: ['dialog', 'choice']},
   {keys: ['esc', '?', 'q', 'enter'], command: 'help', label: 'close help', contexts: ['help']},
+  // Listed last so the help screen shows each screen's own keys first.
+  {keys: ['up'], command: 'scroll-up', label: 'scroll up', contexts: SCROLLING, footer: false},
+  {keys: ['down'], command: 'scroll-down', label: 'scroll down', contexts: SCROLLING, footer: false},
+  // In an answer form, the page keys scroll a question too long for the form.
+  {keys: ['pageup'], command: 'page-up', label: 'page up', contexts: [...SCROLLING, 'dialog'], footer: false},
+  {keys: ['pagedown'], command: 'page-down', label: 'page down', contexts: [...SCROLLING, 'dialog'], footer: false},
 ];
 
 function special(k: KeyPress): Special | undefined {
@@ -100,6 +120,8 @@ function special(k: KeyPress): Special | undefined {
   if (k.escape) return 'esc';
   if (k.tab) return k.shift ? 'shift-tab' : 'tab';
   if (k.backspace || k.delete) return 'backspace';
+  if (k.pageUp) return 'pageup';
+  if (k.pageDown) return 'pagedown';
   return undefined;
 }
 
@@ -114,7 +136,20 @@ export function commandFor(context: Context, k: KeyPress): Command | undefined {
   return undefined;
 }
 
-const SHOW: Record<string, string> = {up: '↑', down: '↓', left: '←', right: '→', enter: 'enter', esc: 'esc', tab: 'tab', 'shift-tab': 'shift-tab', backspace: 'backspace', 'ctrl-c': 'ctrl-c'};
+const SHOW: Record<string, string> = {
+  up: '↑',
+  down: '↓',
+  left: '←',
+  right: '→',
+  enter: 'enter',
+  esc: 'esc',
+  tab: 'tab',
+  'shift-tab': 'shift-tab',
+  backspace: 'backspace',
+  'ctrl-c': 'ctrl-c',
+  pageup: 'PgUp',
+  pagedown: 'PgDn',
+};
 
 export function keyLabel(b: Binding): string {
   return b.keys.map((k) => SHOW[k] ?? k).join('/');
@@ -123,4 +158,49 @@ export function keyLabel(b: Binding): string {
 /** Bindings to show in the footer of a context. */
 export function footerFor(context: Context, hide: ReadonlySet<Command> = new Set()): Binding[] {
   return BINDINGS.filter((b) => b.contexts.includes(context) && b.footer !== false && !hide.has(b.command));
+}
+
+/** The keys for some commands in a context, as shown ("↓/PgDn"), or '' when none is bound. */
+export function keysFor(context: Context, ...commands: Command[]): string {
+  return commands.flatMap((c) => BINDINGS.filter((b) => b.command === c && b.contexts.includes(context)).map(keyLabel)).join('/');
+}
+
+/** Always in the footer: how to get help, how to back out of a form, how to leave. */
+const ESSENTIAL: Command[] = ['help', 'cancel', 'quit'];
+
+/**
+ * The footer in at most `maxRows` rows of `width` columns. How to get help, back out and quit
+ * are always there (ctrl-c where q is text); the other hints are kept in table order while
+ * they fit, and every one of them is on the help screen.
+ */
+export function footerRows(context: Context, width: number, maxRows: number, hide: ReadonlySet<Command> = new Set()): string[] {
+  const shown = footerFor(context, hide);
+  const essential: Binding[] = [];
+  for (const cmd of ESSENTIAL) {
+    const b = shown.find((x) => x.command === cmd) ?? BINDINGS.find((x) => x.command === cmd && x.contexts.includes(context));
+    if (b && !essential.includes(b)) essential.push(b);
+  }
+  const rest = shown.filter((b) => !essential.includes(b));
+  const label = (b: Binding) => `${keyLabel(b)} ${b.label}`;
+  for (let k = rest.length; k > 0; k--) {
+    const rows = packRow([...rest.slice(0, k), ...essential].map(label), width);
+    if (rows.length <= maxRows) return rows;
+  }
+  return packRow(essential.map(label), width);
+}
+
+/** Joins hints with " · ", starting a new row where the next hint would not fit. */
+function packRow(parts: string[], width: number): string[] {
+  const rows: string[] = [];
+  let row = '';
+  for (const p of parts) {
+    if (row === '') row = p;
+    else if ([...row].length + 3 + [...p].length <= width) row += ` · ${p}`;
+    else {
+      rows.push(row);
+      row = p;
+    }
+  }
+  if (row !== '') rows.push(row);
+  return rows;
 }

@@ -1,5 +1,5 @@
-import {Box, Text} from 'ink';
-import {BINDINGS, keyLabel, type Context} from '../key/keyBindings.js';
+import {BINDINGS, type Context, keyLabel} from '../key/keyBindings.js';
+import {type Line, wrapSpans} from '../text.js';
 
 const TITLES: [Context, string][] = [
   ['start', 'Start'],
@@ -9,18 +9,15 @@ const TITLES: [Context, string][] = [
   ['summary', 'Summary'],
 ];
 
-export function HelpScreen() {
-  return (
-    <Box flexDirection="column">
-      <Text bold>Keys (answers are saved the moment you press enter; q or ctrl-c leaves at any time)</Text>
-      {TITLES.map(([ctx, title]) => (
-        <Text key={ctx}>
-          <Text bold>{title.padEnd(12)}</Text>
-          {BINDINGS.filter((b) => b.contexts.includes(ctx) && b.command !== 'quit')
-            .map((b) => `${keyLabel(b)} ${b.label}`)
-            .join(' · ')}
-        </Text>
-      ))}
-    </Box>
-  );
+const LABEL = 12;
+
+export function helpLines(width: number): Line[] {
+  const lines: Line[] = wrapSpans([{text: 'Keys (answers are saved the moment you press enter; q or ctrl-c leaves at any time)', bold: true}], width);
+  for (const [ctx, title] of TITLES) {
+    const keys = BINDINGS.filter((b) => b.contexts.includes(ctx) && b.command !== 'quit')
+      .map((b) => `${keyLabel(b)} ${b.label}`)
+      .join(' · ');
+    lines.push(...wrapSpans([{text: title.padEnd(LABEL), bold: true}, {text: keys}], width, LABEL));
+  }
+  return lines;
 }

@@ -1,36 +1,54 @@
-import {Box, Text} from 'ink';
 import type {Snapshot} from '../../wizard/controller.js';
-import {ProgressBar} from '../Bits.js';
-import {clip} from '../text.js';
+import {barSpans} from '../Bits.js';
+import {cellWidth, type Line, wrap, wrapSpans} from '../text.js';
 import {color} from '../theme.js';
 
-export function OverviewScreen({snap, cursor, width, openBySeverity}: {snap: Snapshot; cursor: number; width: number; openBySeverity: Record<string, number>}) {
-  const nameW = Math.min(Math.max(...snap.sections.map((s) => s.title.length)), Math.max(width - 46, 12));
-  const barW = Math.max(Math.min(width - nameW - 40, 20), 6);
-  return (
-    <Box flexDirection="column">
-      <Text bold>
-        {'  '}
-        {'Section'.padEnd(nameW)} {'progress'.padEnd(barW)}  done  pass  fail  todo
-      </Text>
-      {snap.sections.map((s, n) => {
-        const c = s.counts;
-        const done = c.pass + c.answered + c.skip;
-        return (
-          <Text key={s.id} inverse={n === cursor}>
-            {n === cursor ? '▸ ' : '  '}
-            {clip(s.title, nameW).padEnd(nameW)} <ProgressBar done={done} bad={c.fail} total={c.total} width={barW} />
-            {`  ${`${done}/${c.total}`.padStart(5)} ${String(c.pass).padStart(5)} ${String(c.fail).padStart(5)} ${String(c.pending).padStart(5)}`}
-          </Text>
-        );
-      })}
-      <Box marginTop={1} flexDirection="column">
-        <Text>
-          Overall {snap.done}/{snap.total} done{snap.running > 0 ? `, checking ${snap.running}…` : ''}. Still open:{' '}
-          <Text color={color('red')}>{openBySeverity.critical} critical</Text>, {openBySeverity.high} high, {openBySeverity.medium} medium, {openBySeverity.low} low
-        </Text>
-        {snap.changed.length > 0 ? <Text color={color('yellow')}>{snap.changed.length} items changed since last time; they come first.</Text> : null}
-      </Box>
-    </Box>
-  );
+/** Columns taken by "  done  pass  fail  todo" and the cursor mark. */
+const NUMBERS = 25;
+const MARK = 2;
+
+/**
+ * The sections as a table, and which row of the result holds the cursor (so the screen can
+ * keep it in view). Names get their full width first; the bar goes when there is no room for
+ * it, and a name that still does not fit wraps inside its column.
+ */
+export function overviewLines(snap: Snapshot, cursor: number, width: number, openBySeverity: Record<string, number>): {lines: Line[]; focus: number} {
+  const longest = Math.max(...snap.sections.map((s) => cellWidth(s.title)), 'Section'.length);
+  const withBar = width - MARK - longest - 1 - NUMBERS;
+  const barW = withBar >= 6 ? Math.min(withBar, 20) : 0;
+  const nameW = barW > 0 ? longest : Math.max(Math.min(longest, width - MARK - 1 - NUMBERS), 8);
+  const gap = barW > 0 ? ' '.repeat(barW + 1) : '';
+  // The totals first: the table below scrolls with its cursor, so nothing after it could be reached.
+  const s = openBySeverity;
+  const lines: Line[] = [
+    ...wrapSpans(
+      [
+        {text: `Overall ${snap.done}/${snap.total} done${snap.running > 0 ? `, checking ${snap.running}…` : ''}. Still open: `},
+        {text: `${s.critical} critical`, color: color('red')},
+        {text: `, ${s.high} high, ${s.medium} medium, ${s.low} low`},
+      ],
+      width,
+    ),
+  ];
+  if (snap.changed.length > 0)
+    lines.push(...wrapSpans([{text: `${snap.changed.length} items changed since last time; they come first.`, color: color('yellow')}], width));
+  lines.push([], [{text: `  ${'Section'.padEnd(nameW)} ${barW > 0 ? `${'progress'.padEnd(barW)} ` : ''} done  pass  fail  todo`, bold: true}]);
+  let focus = 0;
+  snap.sections.forEach((s, n) => {
+    const c = s.tally;
+    const done = c.done;
+    const on = n === cursor;
+    const names = wrap(s.title, nameW);
+    const pad = (t: string) => t + ' '.repeat(Math.max(nameW - cellWidth(t), 0));
+    if (on) focus = lines.length;
+    const numbers = `  ${`${done}/${c.applicable}`.padStart(5)} ${String(c.pass).padStart(5)} ${String(c.fail).padStart(5)} ${String(c.applicable - done).padStart(5)}`;
+    const inv = on ? true : undefined;
+    lines.push([
+      {text: `${on ? '▸ ' : '  '}${pad(names[0] ?? '')} `, inverse: inv},
+      ...(barW > 0 ? barSpans({done, bad: c.fail, total: c.applicable, width: barW}).map((b) => ({...b, inverse: inv})) : []),
+      {text: numbers, inverse: inv},
+    ]);
+    for (const more of names.slice(1)) lines.push([{text: `  ${pad(more)}${gap}`, inverse: inv}]);
+  });
+  return {lines, focus};
 }

@@ -1,59 +1,59 @@
-import {Box, Text} from 'ink';
 import type {Snapshot} from '../../wizard/controller.js';
-import {StatusWord} from '../Bits.js';
-import {clip} from '../text.js';
+import {statusSpan} from '../Bits.js';
+import {type Line, type Span, wrapSpans} from '../text.js';
 import {color} from '../theme.js';
 
-export function StartScreen({snap, width}: {snap: Snapshot; width: number}) {
+const LABEL = 11;
+
+/** "Label      value", the value wrapping under itself. */
+function field(label: string, value: Span[], width: number): Line[] {
+  return wrapSpans([{text: label.padEnd(LABEL), bold: true}, ...value], width, LABEL);
+}
+
+export function startLines(snap: Snapshot, width: number): Line[] {
   const resume = snap.items.find((i) => i.id === snap.resumeAt);
   const changed = snap.items.filter((i) => i.changed);
-  return (
-    <Box flexDirection="column">
-      <Text>
-        <Text bold>Deployment </Text>
-        {clip(snap.root, width - 11)}
-      </Text>
-      <Text>
-        <Text bold>Pack       </Text>
-        {clip(`${snap.pack.id} ${snap.pack.version}, ${snap.chosenBy}`, width - 11)}
-      </Text>
-      {snap.inputs.map((i) => (
-        <Text key={i.id}>
-          <Text bold>{`${i.id[0]!.toUpperCase()}${i.id.slice(1)}`.padEnd(11)}</Text>
-          {i.value ? `${i.choices.find((c) => c.value === i.value)?.label ?? i.value} (${i.origin})` : 'not known yet: press i to choose'}
-        </Text>
-      ))}
-      <Text>
-        <Text bold>Answering  </Text>as {snap.who}
-      </Text>
-      {snap.recovered ? <Text color={color('yellow')}>The saved progress file could not be read; it was kept as {snap.recovered}</Text> : null}
-      <Box marginTop={1} flexDirection="column">
-        <Text>
-          {snap.hadProgress ? `${snap.done} of ${snap.total} done` : `First pass: ${snap.total} items`}
-          {changed.length > 0 ? `, ${changed.length} changed since last time` : ''}
-          {snap.running > 0 ? `, checking ${snap.running}…` : ''}
-        </Text>
-        {resume ? (
-          <Text>
-            Press <Text bold>enter</Text> to {snap.hadProgress ? 'resume' : 'start'} at: {clip(resume.title, width - 30)}
-            {resume.changed ? ' (changed)' : ''}
-          </Text>
-        ) : (
-          <Text color={color('green')}>Every item is settled. Press s for the summary.</Text>
-        )}
-      </Box>
-      {changed.length > 0 ? (
-        <Box marginTop={1} flexDirection="column">
-          <Text bold>Changed since last time</Text>
-          {changed.slice(0, 6).map((i) => (
-            <Text key={i.id}>
-              {'  '}
-              <StatusWord status={i.status} /> {clip(i.title, width - 10)}
-            </Text>
-          ))}
-          {changed.length > 6 ? <Text>  … {changed.length - 6} more</Text> : null}
-        </Box>
-      ) : null}
-    </Box>
+  const lines: Line[] = [
+    ...field('Deployment', [{text: snap.root}], width),
+    ...field('Pack', [{text: `${snap.pack.id} ${snap.pack.version}, ${snap.chosenBy}`}], width),
+  ];
+  for (const i of snap.inputs) {
+    const value = i.value ? `${i.choices.find((c) => c.value === i.value)?.label ?? i.value} (${i.origin})` : 'not known yet: press i to choose';
+    lines.push(...field(`${i.id[0]!.toUpperCase()}${i.id.slice(1)}`, [{text: value}], width));
+  }
+  // "Answering  as alice": the label and its value read as one phrase.
+  lines.push(...wrapSpans([{text: 'Answering  ', bold: true}, {text: `as ${snap.who}`}], width, LABEL));
+  if (snap.recovered)
+    lines.push(...wrapSpans([{text: `The saved progress file could not be read; it was kept as ${snap.recovered}`, color: color('yellow')}], width, 2));
+  lines.push([]);
+  lines.push(
+    ...wrapSpans(
+      [
+        {
+          text: `${snap.hadProgress ? `${snap.done} of ${snap.total} done` : `First pass: ${snap.total} items`}${changed.length > 0 ? `, ${changed.length} changed since last time` : ''}${snap.running > 0 ? `, checking ${snap.running}…` : ''}`,
+        },
+      ],
+      width,
+    ),
   );
+  if (resume) {
+    lines.push(
+      ...wrapSpans(
+        [
+          {text: 'Press '},
+          {text: 'enter', bold: true},
+          {text: ` to ${snap.hadProgress ? 'resume' : 'start'} at: ${resume.title}${resume.changed ? ' (changed)' : ''}`},
+        ],
+        width,
+        2,
+      ),
+    );
+  } else {
+    lines.push(...wrapSpans([{text: 'Every item is settled. Press s for the summary.', color: color('green')}], width));
+  }
+  if (changed.length > 0) {
+    lines.push([], [{text: 'Changed since last time', bold: true}]);
+    for (const i of changed) lines.push(...wrapSpans([{text: '  '}, statusSpan(i.status), {text: ' '}, {text: i.title}], width, 8));
+  }
+  return lines;
 }
