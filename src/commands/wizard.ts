@@ -36,11 +36,25 @@ off to your config directory.
       Wizard.open({dir: v.dir, pack: v.pack, inputs: v.input ?? [], who: v.as}).then((w) => (mark('wizard open'), w)),
       (plain ? import('../plain/plainWizard.js') : import('../ui/run.js')).then((m) => (mark('front end loaded'), m)),
     ]);
+    // Personal progress that cannot be kept (no home directory, a file where its directory
+    // should be, a symlinked progress file) is said plainly and the walk goes on: answers are
+    // saved in the deployment, apart from it.
+    const notice = () => (wizard.store.disabled ? progressNotice(wizard.store.disabled, wizard.answers.path) : undefined);
     if ('runPlain' in ui) {
       await wizard.ready();
+      const said = notice();
+      if (said) out.write(`${said}\n\n`);
       return (await ui.runPlain(wizard, out)) ?? 0;
     }
     await ui.runTui(wizard);
+    // The full screen is gone now: say it where it stays readable.
+    const said = notice();
+    if (said) err.write(`${said}\n`);
     return 0;
   },
 });
+
+/** What a front end says when personal progress is not kept this run. */
+export function progressNotice(reason: string, answersFile: string): string {
+  return `Personal progress (where you left off) will not be kept this time: ${reason}\nYour answers are still saved in ${answersFile}.`;
+}

@@ -23,7 +23,12 @@ export function globToRegExp(glob: string): RegExp {
         re += `(?:${glob
           .slice(i + 1, end)
           .split(',')
-          .map((s) => s.replace(/[.+^$()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'))
+          .map((s) =>
+            s
+              .replace(/[.+^$()|[\]\\]/g, '\\$&')
+              .replace(/\*/g, '[^/]*')
+              .replace(/\?/g, '[^/]'),
+          )
           .join('|')})`;
         i = end;
       }
@@ -36,7 +41,14 @@ export function hasMagic(glob: string): boolean {
   return /[*?{]/.test(glob);
 }
 
-/** Relative paths (with /) of the files under root, skipping node_modules and .git; bounded. */
+/**
+ * Relative paths (with /) of what may be a file under root: every entry but a directory, so
+ * regular files, symlinks and special files alike, skipping node_modules and .git; bounded.
+ * Nothing is opened or followed here (a symlinked folder is not descended into): whoever reads a
+ * match goes through src/deploy/read.ts, which reads regular files inside the root only and
+ * turns a FIFO, socket, device, directory or a link out of the root into an error naming it,
+ * instead of the match silently disappearing.
+ */
 export async function listFiles(root: string, maxDepth = 8): Promise<string[]> {
   const out: string[] = [];
   async function walk(rel: string, depth: number): Promise<void> {
@@ -52,7 +64,7 @@ export async function listFiles(root: string, maxDepth = 8): Promise<string[]> {
       const child = rel === '' ? e.name : `${rel}/${e.name}`;
       if (e.isDirectory()) {
         if (!SKIP.has(e.name)) await walk(child, depth + 1);
-      } else if (e.isFile() || e.isSymbolicLink()) out.push(child);
+      } else out.push(child);
     }
   }
   await walk('', 0);

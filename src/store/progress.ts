@@ -1,45 +1,48 @@
 import {createHash} from 'node:crypto';
-import {existsSync, readFileSync, realpathSync, renameSync} from 'node:fs';
+import {accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, type Stats} from 'node:fs';
 import {homedir} from 'node:os';
-import {join} from 'node:path';
+import {dirname, join} from 'node:path';
 import * as z from 'zod/mini';
+import {isCalendarDate} from '../deploy/dates.js';
+import {kindOf, readRegularFileSync} from '../deploy/read.js';
+import {ANSWER_KINDS} from '../model/answer.js';
+import {UsageError} from '../model/errors.js';
 import {ITEM_STATUSES} from '../model/types.js';
+import {writeFileAtomicSync} from '../write/atomicFile.js';
 
 /**
  * Saved progress: one file per deployment (its real absolute path) and pack, written
- * atomically by conf after every change, mode 0600. It holds answers and the last result of
- * each item as a status and a fingerprint of the (already redacted) evidence: never a value.
+ * atomically after every change, mode 0600. It holds where you left off, the inputs you chose
+ * and the last result of each item as a status and a fingerprint of the (already redacted)
+ * evidence: never a value. Answers live in the deployment (answers.ts), not here.
+ *
+ * Personal progress is a convenience, so a place where it cannot be kept never stops the
+ * wizard: a progress directory that cannot be created or written (a file in its way, a dangling
+ * link, a home directory that does not exist, a read-only mount) or a progress file that is a
+ * symlink or not a regular file leaves the store `disabled` with a sentence saying why and what
+ * to do; setters then change only what this run remembers. conf writes it (atomically, 0600);
+ * conf resolves a symlink and writes to its target and creates missing folders, so the folder is
+ * checked before conf is made and the file is checked with lstat before every write: a link is
+ * refused, never followed.
  *
  * The schema uses zod's tree-shakable `zod/mini`: it is read before the wizard's first frame,
  * where the full zod (about as large as Ink and React together) would cost more than the rest.
  */
 export const PROGRESS_VERSION = 1;
 
-/** A real calendar date, not just the shape: 2099-02-30 is refused. */
-export function isCalendarDate(v: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
-  if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
-}
-
 const IsoDate = z.string().check(z.refine(isCalendarDate, 'a date like 2026-12-31'));
 
-export const AnswerSchema = z.object({
-  kind: z.enum(['confirmed', 'declined', 'waived']),
+/** Answers were kept here before they moved into the deployment (answers.ts); read only to migrate them. */
+const LegacyAnswerSchema = z.object({
+  kind: z.enum(ANSWER_KINDS),
   by: z.string().check(z.minLength(1)),
   at: z.string(),
   note: z.optional(z.string()),
-  /** Required for a waiver. */
   reason: z.optional(z.string()),
-  /** A waiver reopens after this date. */
   expires: z.optional(IsoDate),
-  /** A date the person gave (e.g. of the last restore drill). */
   date: z.optional(IsoDate),
-  /** Fingerprint of the evidence the person saw; a change asks for a new confirmation. */
   evidence: z.optional(z.string()),
 });
-export type Answer = z.infer<typeof AnswerSchema>;
 
 export const SeenSchema = z.object({
   status: z.enum(ITEM_STATUSES),
@@ -54,15 +57,23 @@ export const ProgressSchema = z.object({
   pack: z.string(),
   packVersion: z.string(),
   inputs: z._default(z.record(z.string(), z.string()), {}),
-  answers: z._default(z.record(z.string(), AnswerSchema), {}),
+  /** Legacy (version 1 kept answers here): moved to the deployment's answers file on open. */
+  answers: z._default(z.record(z.string(), LegacyAnswerSchema), {}),
   seen: z._default(z.record(z.string(), SeenSchema), {}),
-  /** Notes a person added to items, apart from any answer. */
+  /** Legacy, like answers. */
   notes: z._default(z.record(z.string(), z.object({text: z.string(), by: z.string(), at: z.string()})), {}),
   /** Item the person was on when they left. */
   position: z.optional(z.string()),
   updatedAt: z.string(),
 });
 export type Progress = z.infer<typeof ProgressSchema>;
+
+/** A progress file this large is not ours: it is set aside, not read. */
+const MAX_PROGRESS_BYTES = 4 * 1024 * 1024;
+/** conf's temp names from older versions (`<name>.json.tmp-<10 digits><6 hex>`), left by a killed write. */
+const CONF_TEMP = /^progress-.+\.json\.tmp-\d{10}[0-9a-f]{6}$/;
+/** A temp file older than this belongs to no running write (as src/write/apply.ts). */
+const STALE_TEMP_MS = 60_000;
 
 /** Where progress files live: $SHIPSHAPE_PROGRESS_DIR, else the XDG config dir. */
 export function progressDir(): string {
@@ -81,7 +92,10 @@ function canonical(root: string): string {
 }
 
 export function progressName(root: string, pack: string): string {
-  const id = createHash('sha256').update(`${canonical(root)}\0${pack}`).digest('hex').slice(0, 16);
+  const id = createHash('sha256')
+    .update(`${canonical(root)}\0${pack}`)
+    .digest('hex')
+    .slice(0, 16);
   return `progress-${pack}-${id}`;
 }
 
@@ -93,19 +107,98 @@ export function hasProgress(root: string, pack: string): boolean {
   return existsSync(progressFile(root, pack));
 }
 
-type ConfStore = {store: Record<string, unknown>; path: string; clear(): void};
+/** Asked of a store whose progress cannot be kept (`progress --reset`): a plain message, exit 2. */
+export class ProgressUnavailable extends UsageError {}
 
 export interface OpenOptions {
   /**
-   * Return before conf (the writer) is loaded; call ready() before the first change. The
+   * Return before stale temp files are cleaned up; call ready() before the first change. The
    * wizard draws its first frame meanwhile.
    */
   deferWrites?: boolean;
 }
 
+/** What to do, the same for every reason progress cannot be kept. */
+const FIX = 'Set SHIPSHAPE_PROGRESS_DIR to a directory you can write to keep it.';
+const OR_FIX = 'or set SHIPSHAPE_PROGRESS_DIR to a directory you can write.';
+
+function errCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The deepest existing ancestor of `dir` (for saying what is in the way). */
+function blocker(dir: string): {path: string; st: Stats} | undefined {
+  for (let at = dir; ; at = dirname(at)) {
+    const st = lstatOrUndefined(at);
+    if (st) return {path: at, st};
+    if (dirname(at) === at) return undefined;
+  }
+}
+
+/**
+ * Why progress cannot be kept in `dir`, or undefined when it can; creates `dir` (0700) when
+ * missing. Never creates a missing home directory: with neither SHIPSHAPE_PROGRESS_DIR nor
+ * XDG_CONFIG_HOME set, the home directory must exist (HOME=/nonexistent is how services run).
+ */
+function directoryProblem(dir: string): string | undefined {
+  if (!process.env.SHIPSHAPE_PROGRESS_DIR && !process.env.XDG_CONFIG_HOME && process.platform !== 'win32') {
+    const home = homedir();
+    let ok = false;
+    try {
+      ok = statSync(home).isDirectory();
+    } catch {
+      /* said below */
+    }
+    if (!ok) return `the home directory ${home} does not exist. ${FIX}`;
+  }
+  try {
+    mkdirSync(dir, {recursive: true, mode: 0o700});
+  } catch (err) {
+    const b = blocker(dir);
+    if (b && !b.st.isDirectory()) {
+      const what = !b.st.isSymbolicLink()
+        ? `a ${kindOf(b.st)}, not a directory`
+        : existsSync(b.path)
+          ? 'a symbolic link to something that is not a directory'
+          : 'a symbolic link that leads nowhere';
+      return `the progress directory ${dir} cannot be created: ${b.path} is ${what}. ${FIX}`;
+    }
+    return `the progress directory ${dir} cannot be created (${errCode(err)}). ${FIX}`;
+  }
+  let st: Stats;
+  try {
+    st = statSync(dir);
+  } catch (err) {
+    return `the progress directory ${dir} cannot be used (${errCode(err)}). ${FIX}`;
+  }
+  if (!st.isDirectory()) return `the progress directory ${dir} is a ${kindOf(st)}, not a directory. ${FIX}`;
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    return `the progress directory ${dir} cannot be written (${errCode(err)}). ${FIX}`;
+  }
+  return undefined;
+}
+
+/** Why the progress file itself may not be read or written, or undefined when it may (or is absent). */
+function fileProblem(file: string, st: Stats | undefined): string | undefined {
+  if (!st) return undefined;
+  if (st.isSymbolicLink())
+    return `the progress file ${file} is a symbolic link, and Shipshape never writes through a link. Remove the link (a new file starts in its place), ${OR_FIX}`;
+  if (!st.isFile()) return `the progress file ${file} is a ${kindOf(st)}, not a regular file. Move it away, ${OR_FIX}`;
+  return undefined;
+}
+
 export class ProgressStore {
-  private conf?: ConfStore;
-  private loading?: Promise<void>;
+  private cleaning?: Promise<void>;
 
   private constructor(
     private readonly root: string,
@@ -113,7 +206,17 @@ export class ProgressStore {
     private data: Progress,
     /** Set when an unreadable file was set aside; the front end should say so. */
     readonly recovered?: string,
+    private problem?: string,
   ) {}
+
+  /**
+   * Why personal progress (where you left off, results last seen, inputs chosen) is not kept
+   * this run, as a sentence that says what to do; undefined while it is kept. Setters still
+   * change what this run remembers. Answers are not affected: they live in the deployment.
+   */
+  get disabled(): string | undefined {
+    return this.problem;
+  }
 
   static async open(root: string, pack: {id: string; version: string}, o: OpenOptions = {}): Promise<ProgressStore> {
     const store = ProgressStore.load(root, pack, true);
@@ -126,7 +229,7 @@ export class ProgressStore {
     return ProgressStore.load(root, pack, false).data;
   }
 
-  private static load(root: string, pack: {id: string; version: string}, mayMove: boolean): ProgressStore {
+  private static load(root: string, pack: {id: string; version: string}, mayWrite: boolean): ProgressStore {
     const fresh = (): Progress => ({
       version: PROGRESS_VERSION,
       root: canonical(root),
@@ -139,36 +242,65 @@ export class ProgressStore {
       updatedAt: new Date().toISOString(),
     });
     const file = progressFile(root, pack.id);
+    // The directory first: opening for the wizard creates it, or says why it cannot.
+    let problem = mayWrite ? directoryProblem(dirname(file)) : undefined;
+    const st = lstatOrUndefined(file);
+    problem ??= fileProblem(file, st);
     let data: Progress | undefined;
     let recovered: string | undefined;
-    if (existsSync(file)) {
+    // Only a regular file is read (never through a link, never a FIFO that would block), bounded.
+    if (st?.isFile()) {
+      let raw: unknown;
+      let readable = true;
       try {
-        const raw = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-        const empty = raw !== null && typeof raw === 'object' && Object.keys(raw).length === 0;
-        const parsed = ProgressSchema.safeParse(migrate(raw));
-        if (parsed.success) data = parsed.data;
-        else if (!empty && mayMove) recovered = setAside(file);
+        raw = JSON.parse(readRegularFileSync(file, {follow: false, maxBytes: MAX_PROGRESS_BYTES}).toString('utf8')) as unknown;
       } catch {
-        if (mayMove) recovered = setAside(file);
+        readable = false;
+      }
+      const empty = readable && raw !== null && typeof raw === 'object' && Object.keys(raw).length === 0;
+      const parsed = readable ? ProgressSchema.safeParse(migrate(raw)) : undefined;
+      if (parsed?.success) data = parsed.data;
+      else if (!empty && mayWrite && !problem) {
+        try {
+          recovered = setAside(file);
+        } catch (err) {
+          problem = `the progress file ${file} cannot be read and cannot be moved aside (${errCode(err)}). Move it away, ${OR_FIX}`;
+        }
       }
     }
-    return new ProgressStore(root, pack.id, data ?? fresh(), recovered);
+    return new ProgressStore(root, pack.id, data ?? fresh(), recovered, problem);
   }
 
-  /** Loads the writer. Every change waits for this once; after it, changes are synchronous. */
+  /**
+   * Cleans up after killed runs (temp files older than a minute in the progress directory) once;
+   * resolves when changes may be saved. Never rejects.
+   */
   ready(): Promise<void> {
-    this.loading ??= import('conf').then(({default: Conf}) => {
-      this.conf = new Conf<Record<string, unknown>>({
-        projectName: 'shipshape',
-        cwd: progressDir(),
-        configName: progressName(this.root, this.packId),
-        configFileMode: 0o600,
-        accessPropertiesByDotNotation: false,
-        clearInvalidConfig: false,
-      }) as unknown as ConfStore;
-    });
-    return this.loading;
+    this.cleaning ??= this.problem
+      ? Promise.resolve()
+      : Promise.all([
+          cleanStaleProgressTemps(dirname(this.path)).catch(() => undefined),
+          // conf (the design card's store) writes; loaded here, after the first frame.
+          import('conf').then(({default: Conf}) => {
+            this.conf = new Conf<Record<string, unknown>>({
+              projectName: 'shipshape',
+              cwd: dirname(this.path),
+              configName: progressName(this.root, this.packId),
+              configFileMode: 0o600,
+              accessPropertiesByDotNotation: false,
+              clearInvalidConfig: false,
+            }) as unknown as {store: Record<string, unknown>};
+          }),
+        ]).then(
+          () => undefined,
+          (err: unknown) => {
+            this.problem = `the progress file ${this.path} cannot be opened (${(err as Error).message}). ${FIX}`;
+          },
+        );
+    return this.cleaning;
   }
+
+  private conf?: {store: Record<string, unknown>};
 
   get path(): string {
     return progressFile(this.root, this.packId);
@@ -179,29 +311,29 @@ export class ProgressStore {
   }
 
   private save(next: Progress): void {
-    if (!this.conf) throw new Error('progress store: ready() must finish before the first change');
     next.updatedAt = new Date().toISOString();
-    this.conf.store = next as unknown as Record<string, unknown>;
     this.data = next;
+    if (this.problem) return;
+    const file = this.path;
+    // Checked again at every write: a link put there since is refused, never followed (and the
+    // rename below would replace a link, not write to its target, whatever appears meanwhile).
+    this.problem = fileProblem(file, lstatOrUndefined(file));
+    if (this.problem) return;
+    try {
+      // conf writes atomically (temp file, rename) with mode 0600. It resolves a symlink before
+      // writing, which is why the file was just checked with lstat: a link is refused, never
+      // followed. Before ready() (never, in the front ends) our own writer does the same job.
+      if (this.conf) this.conf.store = next as unknown as Record<string, unknown>;
+      else writeFileAtomicSync(file, `${JSON.stringify(next, undefined, '\t')}\n`, 0o600);
+    } catch (err) {
+      this.problem = `the progress file ${file} could not be written (${(err as Error).message}). ${FIX}`;
+    }
   }
 
-  setAnswer(itemId: string, answer: Answer): void {
-    const checked = AnswerSchema.parse(answer);
-    if (checked.kind === 'waived' && !checked.reason?.trim()) throw new Error('a waiver needs a reason');
-    this.save({...this.data, answers: {...this.data.answers, [itemId]: checked}});
-  }
-
-  clearAnswer(itemId: string): void {
-    const answers = {...this.data.answers};
-    delete answers[itemId];
-    this.save({...this.data, answers});
-  }
-
-  setNote(itemId: string, note: {text: string; by: string; at: string}): void {
-    const notes = {...this.data.notes};
-    if (note.text.trim() === '') delete notes[itemId];
-    else notes[itemId] = note;
-    this.save({...this.data, notes});
+  /** Forgets answers and notes once they live in the deployment's answers file. */
+  dropLegacy(): void {
+    if (Object.keys(this.data.answers).length + Object.keys(this.data.notes).length === 0) return;
+    this.save({...this.data, answers: {}, notes: {}});
   }
 
   setInputs(inputs: Record<string, string>): void {
@@ -216,11 +348,46 @@ export class ProgressStore {
     this.save({...this.data, seen: {...this.data.seen, ...seen}, packVersion: packVersion ?? this.data.packVersion});
   }
 
+  /** Removes the progress file; ProgressUnavailable when progress cannot be kept here. */
   reset(): void {
-    if (!this.conf) throw new Error('progress store: ready() must finish before reset');
-    this.conf.clear();
+    if (this.problem) throw new ProgressUnavailable(`personal progress cannot be cleared: ${this.problem}`);
+    try {
+      unlinkSync(this.path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ProgressUnavailable(`the progress file ${this.path} cannot be removed (${errCode(err)})`);
+    }
     this.data = {...this.data, inputs: {}, answers: {}, seen: {}, notes: {}, position: undefined, updatedAt: new Date().toISOString()};
   }
+}
+
+/**
+ * Removes temp files older than `maxAgeMs` that a killed write left in the progress directory:
+ * ours (`.shipshape-tmp-*`, by src/write/apply.ts's rule) and conf's from older versions
+ * (`progress-*.json.tmp-*`). Younger ones may belong to a run in progress and stay. Returns the
+ * names removed.
+ */
+export async function cleanStaleProgressTemps(dir: string, now: number = Date.now(), maxAgeMs = STALE_TEMP_MS): Promise<string[]> {
+  const {cleanStaleTemps} = await import('../write/apply.js');
+  const removed = await cleanStaleTemps(dir, now, maxAgeMs);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!CONF_TEMP.test(name)) continue;
+    const path = join(dir, name);
+    const st = lstatOrUndefined(path);
+    if (!st?.isFile() || now - st.mtimeMs <= maxAgeMs) continue;
+    try {
+      unlinkSync(path);
+      removed.push(name);
+    } catch {
+      /* gone already, or not ours to remove */
+    }
+  }
+  return removed;
 }
 
 /** Older formats are upgraded here, one version at a time, before validation. */

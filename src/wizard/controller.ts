@@ -54,6 +54,8 @@ export interface Snapshot {
   hadProgress: boolean;
   /** A damaged progress file that was set aside on open. */
   recovered?: string;
+  /** Why personal progress (where you left off) is not kept this run, if so. */
+  progressProblem?: string;
   /** Where answers are kept (in the deployment), and why they cannot be, if so. */
   answersFile: string;
   answersProblem?: string;
@@ -98,8 +100,11 @@ export class Wizard {
   private readonly inputWarnings = new Map<string, string>();
   private readonly itemsById: Map<string, {item: PackItem; section: {id: string; title: string}}>;
   private hadProgress: boolean;
-  /** Items whose checks may run at once: enough to overlap slow network checks, few enough for a small host. */
-  private readonly limit = pLimit(6);
+  /**
+   * Process and network checks that may run at once, one budget for every run of the wizard:
+   * enough to overlap slow network checks, few enough for a small host. File checks never wait.
+   */
+  private readonly budget = pLimit(6);
 
   private constructor(
     private session: Session,
@@ -185,7 +190,7 @@ export class Wizard {
     await Promise.all(
       [...only].map(async (id) => {
         const ac = this.running.get(id)!;
-        const [outcome] = await this.limit(() => evaluate(this.session, {only: new Set([id]), signal: ac.signal}));
+        const [outcome] = await evaluate(this.session, {only: new Set([id]), signal: ac.signal, budget: this.budget});
         if (this.running.get(id) !== ac) return; // superseded by a newer run
         this.running.delete(id);
         // A check the person stopped (or close()) says nothing about the deployment: show it, but it is no drift and no baseline.
@@ -463,6 +468,7 @@ export class Wizard {
       resumeAt: changed[0] ?? position ?? items.find((i) => !i.finished && !i.answered)?.id,
       hadProgress: this.hadProgress,
       recovered: this.store.recovered,
+      progressProblem: this.store.disabled,
       answersFile: this.answers.path,
       answersProblem: this.answers.problem,
       migrated: this.migrated,
