@@ -4,9 +4,10 @@ import {replaceChecksDoc} from './checksDoc.js';
 /** The exit codes every command shares (shared/DESIGN.md); the README's table comes from here. */
 export const EXIT_CODES: [number, string][] = [
   [0, 'fine: nothing fails at or above `--fail-on`; a dry run; an answer recorded'],
-  [1, 'findings: an item fails at or above `--fail-on`; checks still failing after `generate --write`'],
+  [1, 'findings: an item fails at or above `--fail-on`; checks still failing after `generate --write`; a sign-off refused while a critical item is open; drift since a sign-off (`verify --dir`)'],
   [2, 'usage, pack or input error: the message is on stderr and nothing is printed on stdout'],
   [3, 'nothing fails, but an item at or above `--fail-on` could not be decided (`error`): a broken file never turns CI green'],
+  [4, 'a signature does not verify, or its signer is not among the keys given (`verify`): the record cannot be trusted'],
 ];
 
 function section(name: string, body: string, readme: string): string {
