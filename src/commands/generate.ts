@@ -39,9 +39,22 @@ Exit codes: 0 dry run, or written and passing; 1 written but checks still fail; 
       return 0;
     }
     if (v.write && !v.show && plan.items.some((i) => i.made.showOnce)) {
-      throw new UsageError(`${plan.items.filter((i) => i.made.showOnce).map((i) => i.id).join(', ')}: the value is shown once and stored nowhere; add --show to write it`);
+      throw new UsageError(
+        `${plan.items
+          .filter((i) => i.made.showOnce)
+          .map((i) => i.id)
+          .join(', ')}: the value is shown once and stored nowhere; add --show to write it`,
+      );
     }
-    const written = v.write ? await writeGeneration(plan) : undefined;
+    let written: Awaited<ReturnType<typeof writeGeneration>> | undefined;
+    try {
+      written = v.write ? await writeGeneration(plan) : undefined;
+    } catch (err) {
+      // A refused or failed write (a file edited meanwhile, a symbolic link, a full disk) says
+      // what to do and that nothing changed: the person's to act on, not an internal error.
+      if (err instanceof Error && err.name === 'WriteError') throw new UsageError(err.message);
+      throw err;
+    }
     const shown = v.show ? plan.items.flatMap((i) => i.shown) : [];
     if (v.format === 'json') {
       io.out.write(
@@ -69,7 +82,11 @@ Exit codes: 0 dry run, or written and passing; 1 written but checks still fail; 
       if (!written) out.push('Dry run: nothing was written (secret values are masked above). Add --write to write it.');
       else {
         out.push(`Wrote ${written.written.length} file${written.written.length === 1 ? '' : 's'}: ${written.written.join(', ')}`);
-        if (written.backups.length > 0) out.push(`Backups (mode 0600): ${written.backups.join(', ')}`);
+        if (written.backups.length > 0) {
+          out.push(`Backups (mode 0600): ${written.backups.join(', ')}`);
+          // A backup of a .env holds every secret the file held, the ones still in use included.
+          out.push('They hold secrets: keep them out of git (ignore *.shipshape-backup-*) and delete them once the new values work.');
+        }
         for (const a of written.after) out.push(`  ${a.status.toUpperCase().padEnd(6)} ${a.id}: ${a.message}`);
         out.push('Restart the services that read these values, e.g. docker compose up -d --force-recreate.');
       }

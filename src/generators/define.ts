@@ -57,7 +57,14 @@ export function secretGenerator(id: string, summary: string, make: (o: Generator
       const edits = input.edits ?? new Edits(input.ctx);
       const made = await make(input.options);
       const notes = await writeTargets(input.ctx, input.into, made, edits);
-      return {changes: edits.changeSet(), made, notes};
+      // Worked out when asked for: in a run, items share one Edits and only the run's final change set is used.
+      return {
+        get changes() {
+          return edits.changeSet();
+        },
+        made,
+        notes,
+      };
     },
   };
 }

@@ -23,7 +23,8 @@ export const ed25519Keypair = secretGenerator('ed25519-keypair', 'An Ed25519 sig
 
 export const nkey = secretGenerator('nkey', 'A NATS NKEY seed and its public key, of a role (default account).', (o) => {
   const role = (o.role ?? 'account') as NkeyRole;
-  if (!(role in NKEY_ROLES)) throw new Error(`role ${o.role}: choose one of ${Object.keys(NKEY_ROLES).join(', ')}`);
+  // Own keys only: `in` would also take `constructor` or `toString` for a role.
+  if (!Object.hasOwn(NKEY_ROLES, role)) throw new Error(`role ${o.role}: choose one of ${Object.keys(NKEY_ROLES).join(', ')}`);
   const k = generateNkey(role);
   return {value: k.seed, derived: {publicKey: k.publicKey}};
 });

@@ -7,7 +7,7 @@ import {applyChangeSet} from '../write/apply.js';
 import {preview, type ChangeSet} from '../write/changeSet.js';
 import type {Made} from './define.js';
 import {GENERATORS} from './index.js';
-import {Edits, parseTarget} from './targets.js';
+import {Edits, parseTarget, servicesOf} from './targets.js';
 
 export interface PlannedItem {
   id: string;
@@ -51,8 +51,12 @@ export async function planGeneration(o: PlanOptions): Promise<Plan> {
   }
   for (const i of withGen) {
     for (const g of i.generate!) {
-      if (!GENERATORS.has(g.generator)) throw new UsageError(`${i.id}: the pack names generator ${g.generator}, which does not exist (known: ${[...GENERATORS.keys()].join(', ')})`);
+      if (!GENERATORS.has(g.generator))
+        throw new UsageError(`${i.id}: the pack names generator ${g.generator}, which does not exist (known: ${[...GENERATORS.keys()].join(', ')})`);
     }
+  }
+  for (const id of o.replaceExisting ?? []) {
+    if (!all.some((i) => i.id === id)) throw new UsageError(`--replace-existing ${id}: no such item in pack ${session.pack.id}`);
   }
   let chosen = withGen.filter((i) => !o.items || o.items.includes(i.id));
   if (!o.items) {
@@ -64,35 +68,73 @@ export async function planGeneration(o: PlanOptions): Promise<Plan> {
   }
   const edits = new Edits(session.ctx);
   const items: PlannedItem[] = [];
+  // Two items may name the same generator for the same places (the0's root-admin-configured and
+  // rotate-local-admin): one value serves both, or the second would overwrite the first's.
+  const done = new Map<string, PlannedItem>();
   for (const item of chosen) {
     for (const g of item.generate!) {
       const def = GENERATORS.get(g.generator)!;
       const into = g.into ?? [];
       if (into.length === 0) throw new UsageError(`${item.id}: the pack says nothing about where the ${g.generator} value goes (into:)`);
+      const options = {length: g.length, bits: g.bits, role: g.role, prefix: g.prefix};
+      const same = JSON.stringify([g.generator, options, [...into].sort()]);
+      const first = done.get(same);
+      if (first) {
+        items.push({...first, id: item.id, notes: [`the same value as ${first.id} (the same generator for the same places)`], shown: []});
+        continue;
+      }
       const guarded = (await hasExistingValue(session, into)) && !(o.replaceExisting ?? []).includes(item.id);
       const before = edits.summary.length;
-      const result = await def.generate({ctx: session.ctx, into, options: {length: g.length, bits: g.bits, role: g.role, prefix: g.prefix}, edits});
+      let result: Awaited<ReturnType<typeof def.generate>>;
+      try {
+        result = await def.generate({ctx: session.ctx, into, options, edits});
+      } catch (err) {
+        // A target the files do not allow (a value no quoting keeps, a line to fix by hand, a
+        // place two values fight over) is the person's to fix, with the item named; never a
+        // crash. Programming errors stay what they are.
+        if (err instanceof TypeError || err instanceof ReferenceError) throw err;
+        throw new UsageError(`${item.id} (${g.generator}): ${(err as Error).message}`);
+      }
       if (result.made.guardExisting && guarded) {
         throw new UsageError(`${item.id}: a value already exists. ${result.made.guardExisting} To replace it anyway: --replace-existing ${item.id}`);
       }
       const shown = [{label: `${item.id} (${g.generator})`, value: result.made.value}];
       for (const [name, value] of Object.entries(result.made.derived ?? {})) if (value !== result.made.value) shown.push({label: `${item.id} ${name}`, value});
       if (result.made.showOnce) shown.push(result.made.showOnce);
-      items.push({id: item.id, generator: g.generator, summary: edits.summary.slice(before), notes: result.notes, made: result.made, shown});
+      const planned = {id: item.id, generator: g.generator, summary: [...new Set(edits.summary.slice(before))], notes: result.notes, made: result.made, shown};
+      done.set(same, planned);
+      items.push(planned);
     }
   }
-  const changes = edits.changeSet();
+  let changes: ChangeSet;
+  try {
+    // The Compose edits of the whole run are made here, each file in one YAML edit.
+    changes = edits.changeSet();
+  } catch (err) {
+    if (err instanceof TypeError || err instanceof ReferenceError) throw err;
+    throw new UsageError((err as Error).message);
+  }
   return {session, items, changes, preview: preview(changes)};
 }
 
+/** Whether any place the value goes already holds one (a guarded generator then needs --replace-existing). */
 async function hasExistingValue(session: Session, into: readonly string[]): Promise<boolean> {
+  const ctx = session.ctx;
   for (const spec of into) {
     const t = parseTarget(spec);
-    if (t.kind === 'env' && !t.file!.includes('*')) {
-      const e = await session.ctx.envFile(t.file!).catch(() => undefined);
-      if (e?.entries.get(t.key)?.value) return true;
+    if (t.derived) continue;
+    if (t.kind === 'file' && ctx.isFile(t.file!)) return true;
+    if (t.kind === 'env' || t.kind === 'url') {
+      const files = t.file!.includes('*') ? await ctx.glob([t.file!]) : [t.file!];
+      for (const file of files) {
+        const e = await ctx.envFile(file).catch(() => undefined);
+        if (e?.entries.get(t.key)?.value) return true;
+      }
     }
-    if (t.kind === 'file' && session.ctx.isFile(t.file!)) return true;
+    if (t.kind === 'compose' || t.kind === 'compose-url') {
+      const model = await ctx.compose().catch(() => undefined);
+      for (const svc of servicesOf(model, t.service!)) if (svc.environment.get(t.key)?.value) return true;
+    }
   }
   return false;
 }
