@@ -149,6 +149,7 @@ export interface Written {
 /** Writes the plan (all files or none), then runs the affected items' checks on the new files. */
 export async function writeGeneration(plan: Plan): Promise<Written> {
   const {written, backups} = await applyChangeSet(plan.session.root, plan.changes);
+  if (backups.length > 0) await keepBackupsOutOfGit(plan.session);
   plan.session.ctx.invalidate();
   const ids = new Set(plan.items.map((i) => i.id));
   const outcomes = await evaluate(plan.session, {only: ids});
@@ -156,4 +157,32 @@ export async function writeGeneration(plan: Plan): Promise<Written> {
   const ledger = buildLedger(plan.session.pack, outcomes, {answers: answers.answers});
   const after = ledger.entries.filter((e) => ids.has(e.id)).map((e) => ({id: e.id, status: e.status as ItemStatus, message: e.message}));
   return {written, backups, after};
+}
+
+/** What git must never pick up: a backup of a .env holds every secret the file held. */
+export const BACKUP_PATTERN = '*.shipshape-backup-*';
+
+/**
+ * Adds the backup pattern to the repository's own exclude file (.git/info/exclude: local, never
+ * committed), so `git add -A` cannot commit a backup. Outside a git work tree it does nothing.
+ */
+async function keepBackupsOutOfGit(session: Session): Promise<void> {
+  const r = await session.ctx.run('git', ['rev-parse', '--path-format=absolute', '--git-path', 'info/exclude'], {timeoutMs: 5_000});
+  if (!r.ok) return;
+  const file = r.stdout.trim();
+  const {appendFileSync, mkdirSync, readFileSync} = await import('node:fs');
+  const {dirname} = await import('node:path');
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    /* no exclude file yet */
+  }
+  if (text.split(/\r?\n/).includes(BACKUP_PATTERN)) return;
+  try {
+    mkdirSync(dirname(file), {recursive: true});
+    appendFileSync(file, `${text === '' || text.endsWith('\n') ? '' : '\n'}# Shipshape's backups hold old secrets: never commit them.\n${BACKUP_PATTERN}\n`);
+  } catch {
+    /* a read-only repository: the README says to keep backups out of commits */
+  }
 }

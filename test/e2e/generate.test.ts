@@ -748,3 +748,14 @@ describe('leak test: a generated value appears only in its target files, their l
   test('the0 pack on the demo', () => leakTest(the0Scenario()));
   test('every generator and every kind of target', () => leakTest(everyKindScenario()));
 });
+
+test('backups never reach a commit: the pattern goes into .git/info/exclude', async () => {
+  const dir = tempDir('shipshape-gen-git-');
+  cpSync(join(REPO, 'examples', 'the0-compose'), dir, {recursive: true});
+  gitInit(dir);
+  const r = await runCli(['generate', '--dir', dir, '--item', 'jwt-secret-strong', '--write']);
+  assert.ok(r.code === 0 || r.code === 1, r.stderr);
+  assert.match(readFileSync(join(dir, '.git', 'info', 'exclude'), 'utf8'), /^\*\.shipshape-backup-\*$/m);
+  git(dir, 'add', '-A');
+  assert.doesNotMatch(git(dir, 'status', '--porcelain'), /shipshape-backup/);
+});
