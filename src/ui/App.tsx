@@ -6,11 +6,12 @@ import {contextOf, perform} from './commands.js';
 import {ChoiceBox, choiceHeight, choiceLines, DialogBox, dialogHeight, dialogLayout, headRoom} from './DialogBox.js';
 import {editFields, freshCarry, isPasteMarker, rawOf} from './fieldInput.js';
 import {type Command, commandFor, footerRows, keysFor} from './key/keyBindings.js';
+import {generateLines} from './screens/GenerateScreen.js';
 import {helpLines} from './screens/HelpScreen.js';
 import {itemLines} from './screens/ItemScreen.js';
 import {overviewLines} from './screens/OverviewScreen.js';
 import {startLines} from './screens/StartScreen.js';
-import {summaryLines} from './screens/SummaryScreen.js';
+import {summaryLines, totalTally} from './screens/SummaryScreen.js';
 import {cellWidth, clip, type Line, wrap} from './text.js';
 import {color} from './theme.js';
 import {useScroll} from './useScroll.js';
@@ -93,7 +94,14 @@ export function App({wizard, initial = initialNav}: {wizard: Wizard; initial?: N
 
   // Rows, top to bottom: header, body, flash, footer, and one left free (Ink redraws a frame
   // as tall as the terminal by clearing the screen, which flickers).
-  const hide = new Set<Command>(item?.confirm ? [] : ['confirm', 'decline']);
+  // Hints for what this item or this step can do, and no others.
+  const gen = nav.generate;
+  const hide = new Set<Command>([
+    ...(item?.confirm ? [] : (['confirm', 'decline'] as const)),
+    ...(item?.generator ? [] : (['generate'] as const)),
+    ...(gen?.phase === 'preview' ? [] : (['write'] as const)),
+    ...(gen?.phase === 'error' && gen.replaceable ? [] : (['replace'] as const)),
+  ]);
   const footer = footerRows(context, columns, rows >= 20 ? 2 : 1, hide);
   // A message (an error above all) wraps; only one longer than even that is cut, and says so.
   const flashAll = nav.flash ? wrap(nav.flash, columns) : [' '];
@@ -116,16 +124,24 @@ export function App({wizard, initial = initialNav}: {wizard: Wizard; initial?: N
   let lines: Line[] = [];
   let focus: number | undefined;
   if (nav.help) lines = helpLines(columns);
+  else if (gen)
+    lines = generateLines(
+      gen,
+      snap.items.find((i) => i.id === gen.itemId),
+      columns,
+    );
   else if (nav.screen === 'start') lines = startLines(snap, columns);
   else if (nav.screen === 'overview') ({lines, focus} = overviewLines(snap, nav.cursor, columns, wizard.summary().openBySeverity));
-  else if (nav.screen === 'summary') lines = summaryLines(wizard.summary(), columns);
+  else if (nav.screen === 'summary') lines = summaryLines(wizard.summary(), totalTally(snap.sections), columns);
   else if (item) {
     const section = snap.sections.find((s) => s.id === item.section);
     const position = section ? `[${section.title} ${section.items.indexOf(item.id) + 1}/${section.items.length}]` : '';
     lines = itemLines(item, position, columns);
   }
-  const mainContext = nav.help ? 'help' : nav.screen;
-  const mainOffset = scroll.offset('main', `${mainContext}:${nav.screen === 'item' ? nav.itemId : ''}`, lines.length, behind);
+  const mainContext = nav.help ? 'help' : gen ? 'generate' : nav.screen;
+  // Something new to read starts at its top: another item, or the next step of a generator.
+  const shows = gen ? `${gen.itemId}:${gen.run}:${gen.phase}` : nav.screen === 'item' ? nav.itemId : '';
+  const mainOffset = scroll.offset('main', `${mainContext}:${shows}`, lines.length, behind);
   const dialogOffset = layout && dialog ? scroll.offset('dialog', `${dialog.itemId}:${dialog.kind}`, layout.head.length, headRoom(layout, overlayHeight)) : 0;
 
   return (

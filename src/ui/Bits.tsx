@@ -1,13 +1,17 @@
 import {Text} from 'ink';
 import {useEffect, useState} from 'react';
+import {STATUS_WORD} from '../model/types.js';
 import type {LiveStatus} from '../wizard/controller.js';
 import type {Span} from './text.js';
-import {color, STATUS_WORD, statusColor} from './theme.js';
+import {color, statusColor} from './theme.js';
 
-export function StatusWord({status}: {status: LiveStatus}) {
+/** The widest word a list shows in its status column (MANUAL); longer ones push the row. */
+export const STATUS_COLUMN = 6;
+
+export function StatusWord({status, width = 0}: {status: LiveStatus; width?: number}) {
   return (
     <Text color={statusColor(status)} bold>
-      {STATUS_WORD[status].padEnd(5)}
+      {STATUS_WORD[status].padEnd(width)}
     </Text>
   );
 }
@@ -28,9 +32,15 @@ export function Spinner({label}: {label: string}) {
   );
 }
 
-/** A status word as a span of a laid-out row: five columns, coloured. */
-export function statusSpan(status: LiveStatus): Span {
-  return {text: STATUS_WORD[status].padEnd(5), node: <StatusWord status={status} />};
+/** A status word as a span of a laid-out row, coloured; padded to `width` columns for a list. */
+export function statusSpan(status: LiveStatus, width = STATUS_COLUMN): Span {
+  const text = STATUS_WORD[status].padEnd(width);
+  return {text, node: <StatusWord status={status} width={width} />};
+}
+
+/** "FAIL -> PASS": what the checks said when the person last looked, and now. */
+export function changeSpans(change: {from: LiveStatus; to: LiveStatus}): Span[] {
+  return [statusSpan(change.from, 0), {text: ' -> '}, statusSpan(change.to, 0)];
 }
 
 /** A spinner as a span of a laid-out row. */

@@ -4,7 +4,7 @@ import {type Line, wrapSpans} from './text.js';
 import {color} from './theme.js';
 import {Rows, Viewport} from './Viewport.js';
 
-const TITLE: Record<Dialog['kind'], string> = {confirm: 'Confirm', decline: 'Decline', waive: 'Waive', note: 'Note'};
+const TITLE: Record<Dialog['kind'], string> = {confirm: 'Confirm', decline: 'Decline', waive: 'Waive', note: 'Note', replace: 'Replace'};
 
 /** Border and padding around a box's text: two columns each side, a row above and below. */
 const FRAME_W = 4;
@@ -20,7 +20,10 @@ export interface DialogLayout {
 export function dialogLayout(dialog: Dialog, question: string | undefined, width: number): DialogLayout {
   const inner = Math.max(width - FRAME_W, 10);
   const asks = question && (dialog.kind === 'confirm' || dialog.kind === 'decline');
-  const head = wrapSpans([{text: `${TITLE[dialog.kind]}${asks ? `: ${question}` : ''}`, bold: true}], inner, 2);
+  const head =
+    dialog.kind === 'replace'
+      ? wrapSpans([{text: `Replace the existing value of ${dialog.itemId}: type the item id to go on`, bold: true}], inner, 2)
+      : wrapSpans([{text: `${TITLE[dialog.kind]}${asks ? `: ${question}` : ''}`, bold: true}], inner, 2);
   const body = dialog.fields.flatMap((f, n) => {
     const on = n === dialog.focus;
     return wrapSpans(

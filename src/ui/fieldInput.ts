@@ -62,18 +62,10 @@ export function editFields(nav: NavStore, carry: EditCarry, raw: string, command
   return c;
 }
 
-/**
- * Sets the focused field to `next` with the navigation reducer's own actions (erase back to
- * the common start, then type the rest), so the reducer stays the one place dialogs change.
- */
+/** Sets the focused field to `next`: one reducer action, however much the editor changed. */
 function setFocusedValue(nav: NavStore, next: string): void {
   const d = nav.get().dialog;
   const cur = d?.fields[d.focus]?.value;
   if (cur === undefined || cur === next) return;
-  const a = [...cur];
-  const b = [...next];
-  let same = 0;
-  while (same < a.length && same < b.length && a[same] === b[same]) same++;
-  for (let n = a.length; n > same; n--) nav.dispatch({type: 'backspace'});
-  if (same < b.length) nav.dispatch({type: 'type', text: b.slice(same).join('')});
+  nav.dispatch({type: 'set-field', value: next});
 }

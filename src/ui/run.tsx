@@ -2,6 +2,7 @@ import {render} from 'ink';
 import type {Wizard} from '../wizard/controller.js';
 import {mark} from '../timing.js';
 import {App} from './App.js';
+import {farewell} from './farewell.js';
 
 /** Bracketed paste: the terminal marks pasted text, so a paste is never read as keys or Enter. */
 const PASTE_ON = '\u001B[?2004h';
@@ -22,7 +23,10 @@ export async function runTui(wizard: Wizard): Promise<void> {
   }
   const app = render(<App wizard={wizard} />, {exitOnCtrlC: false, patchConsole: false});
   mark('first frame');
+  // Set when the terminal went away: there is nobody to say goodbye to.
+  let gone = false;
   const leave = () => {
+    gone = true;
     wizard.close();
     app.unmount();
   };
@@ -41,4 +45,6 @@ export async function runTui(wizard: Wizard): Promise<void> {
     pasteOff();
     process.off('exit', pasteOff);
   }
+  // Below the last frame, where it stays readable once the wizard is gone.
+  if (!gone) process.stdout.write(farewell(wizard.getSnapshot()));
 }

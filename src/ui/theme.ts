@@ -5,17 +5,6 @@ export function colorOn(): boolean {
   return !process.env.NO_COLOR && process.env.TERM !== 'dumb';
 }
 
-export const STATUS_WORD: Record<LiveStatus, string> = {
-  pass: 'PASS',
-  fail: 'FAIL',
-  warn: 'WARN',
-  error: 'ERROR',
-  skip: 'SKIP',
-  manual: 'TODO',
-  pending: 'WAIT',
-  running: 'CHECK',
-};
-
 const STATUS_COLOR: Record<LiveStatus, string> = {
   pass: 'green',
   fail: 'red',

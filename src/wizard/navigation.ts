@@ -5,7 +5,7 @@
 
 export type ScreenName = 'start' | 'overview' | 'item' | 'summary';
 
-export type FieldName = 'by' | 'note' | 'reason' | 'expires' | 'date';
+export type FieldName = 'by' | 'note' | 'reason' | 'expires' | 'date' | 'typed';
 
 export interface Field {
   name: FieldName;
@@ -15,7 +15,8 @@ export interface Field {
   hint?: string;
 }
 
-export type DialogKind = 'confirm' | 'decline' | 'waive' | 'note';
+/** `replace`: the person types the item's id to let a generator replace a value that exists. */
+export type DialogKind = 'confirm' | 'decline' | 'waive' | 'note' | 'replace';
 
 export interface Dialog {
   kind: DialogKind;
@@ -33,6 +34,19 @@ export interface Choice {
   cursor: number;
 }
 
+/**
+ * A generator's change for one item, from preparing it to what was written. It never holds the
+ * generated values: the plan that does stays with the front end that asked for it, and only the
+ * masked preview is here.
+ */
+export type GenerateView =
+  | {phase: 'preparing'; itemId: string; run: number; replace: boolean}
+  | {phase: 'preview'; itemId: string; run: number; replace: boolean; summary: string[]; notes: string[]; preview: string}
+  | {phase: 'writing'; itemId: string; run: number}
+  | {phase: 'written'; itemId: string; run: number; written: string[]; backups: string[]}
+  /** `replaceable`: the value exists and the generator guards it; typing the item id replaces it. */
+  | {phase: 'error'; itemId: string; run: number; message: string; replaceable: boolean};
+
 export interface NavState {
   screen: ScreenName;
   itemId?: string;
@@ -40,6 +54,8 @@ export interface NavState {
   cursor: number;
   dialog?: Dialog;
   choice?: Choice;
+  /** A generator's preview or result, shown instead of the item. */
+  generate?: GenerateView;
   help: boolean;
   /** A one-line message, e.g. "saved", until the next key. */
   flash?: string;
@@ -52,12 +68,16 @@ export type NavAction =
   | {type: 'open-dialog'; kind: DialogKind; itemId: string; who: string; askDate?: boolean; note?: string}
   | {type: 'type'; text: string}
   | {type: 'backspace'}
+  /** The focused field's whole new value, as the field editor worked it out from raw input. */
+  | {type: 'set-field'; value: string}
   | {type: 'field'; delta: number}
   | {type: 'dialog-error'; message: string}
   | {type: 'close-dialog'; flash?: string}
   | {type: 'open-choice'; choice: Omit<Choice, 'cursor'>; current?: string}
   | {type: 'choice-cursor'; delta: number}
   | {type: 'close-choice'; flash?: string}
+  | {type: 'generate'; view: GenerateView}
+  | {type: 'close-generate'; flash?: string}
   | {type: 'flash'; text?: string};
 
 export const initialNav: NavState = {screen: 'start', cursor: 0, help: false};
@@ -81,13 +101,24 @@ function fieldsFor(kind: DialogKind, who: string, askDate: boolean, note: string
       ];
     case 'note':
       return [{name: 'note', label: 'Note', value: note ?? ''}];
+    case 'replace':
+      return [{name: 'typed', label: 'Item id', value: '', hint: 'type it exactly to replace the value'}];
   }
 }
 
 export function navReducer(state: NavState, action: NavAction): NavState {
   switch (action.type) {
     case 'go':
-      return {...state, screen: action.screen, itemId: action.itemId ?? state.itemId, dialog: undefined, choice: undefined, help: false, flash: action.flash};
+      return {
+        ...state,
+        screen: action.screen,
+        itemId: action.itemId ?? state.itemId,
+        dialog: undefined,
+        choice: undefined,
+        generate: undefined,
+        help: false,
+        flash: action.flash,
+      };
     case 'cursor': {
       if (action.size <= 0) return state;
       const cursor = (((state.cursor + action.delta) % action.size) + action.size) % action.size;
@@ -98,7 +129,10 @@ export function navReducer(state: NavState, action: NavAction): NavState {
     case 'open-dialog': {
       const fields = fieldsFor(action.kind, action.who, action.askDate ?? false, action.note);
       // Start where typing is needed: prefilled fields (who is answering) are one shift-tab away.
-      const focus = Math.max(fields.findIndex((f) => f.value === ''), 0);
+      const focus = Math.max(
+        fields.findIndex((f) => f.value === ''),
+        0,
+      );
       return {...state, dialog: {kind: action.kind, itemId: action.itemId, fields, focus}, flash: undefined};
     }
     case 'type':
@@ -108,6 +142,16 @@ export function navReducer(state: NavState, action: NavAction): NavState {
       const fields = d.fields.map((f, i) =>
         i !== d.focus ? f : {...f, value: action.type === 'type' ? f.value + action.text.replace(/[\r\n\t]/g, '') : [...f.value].slice(0, -1).join('')},
       );
+      return {...state, dialog: {...d, fields, error: undefined}};
+    }
+    case 'set-field': {
+      const d = state.dialog;
+      const f = d?.fields[d.focus];
+      if (!d || !f) return state;
+      // The same text a field can hold as when typed: no line breaks, no tabs.
+      const value = action.value.replace(/[\r\n\t]/g, '');
+      if (value === f.value) return state;
+      const fields = d.fields.map((x, i) => (i === d.focus ? {...x, value} : x));
       return {...state, dialog: {...d, fields, error: undefined}};
     }
     case 'field': {
@@ -131,9 +175,19 @@ export function navReducer(state: NavState, action: NavAction): NavState {
     }
     case 'close-choice':
       return {...state, choice: undefined, flash: action.flash};
+    case 'generate':
+      return {...state, generate: action.view, flash: undefined};
+    case 'close-generate':
+      return {...state, generate: undefined, dialog: undefined, flash: action.flash};
     case 'flash':
       return {...state, flash: action.text};
+    default:
+      return checkExhaustive(action);
   }
+}
+
+function checkExhaustive(x: never): never {
+  throw new Error(`unhandled navigation action ${JSON.stringify(x)}`);
 }
 
 /** The values typed into a dialog, by field name. */

@@ -2,12 +2,12 @@
 // Frames are polled, never waited on a clock.
 import {KEY, renderInk, type Rendered} from '../support/inkHarness.js';
 import assert from 'node:assert/strict';
-import {cpSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, test} from 'node:test';
 import {App} from '../../src/ui/App.js';
 import {Wizard} from '../../src/wizard/controller.js';
-import {progressFile} from '../../src/store/progress.js';
+import {ANSWERS_FILE} from '../../src/store/answers.js';
 import {REPO, tempDir} from '../support/helpers.js';
 
 let dir: string;
@@ -29,8 +29,14 @@ async function open(size?: {columns: number; rows: number}): Promise<void> {
   await settled(wizard);
 }
 
-function saved(): {answers: Record<string, {kind: string; by: string; note?: string; reason?: string}>} {
-  return JSON.parse(readFileSync(progressFile(dir, 'the0'), 'utf8'));
+type Saved = {answers: Record<string, {kind: string; by: string; note?: string; reason?: string; owner?: string}>; notes: Record<string, unknown>};
+
+/** The demo pack's answers as saved with the deployment (shipshape-answers.json), or none yet. */
+function saved(): Saved {
+  const file = join(dir, ANSWERS_FILE);
+  if (!existsSync(file)) return {answers: {}, notes: {}};
+  const f = JSON.parse(readFileSync(file, 'utf8')) as {packs: Record<string, Saved>};
+  return f.packs.the0 ?? {answers: {}, notes: {}};
 }
 
 beforeEach(() => {
@@ -118,6 +124,9 @@ describe('item screen', () => {
     const a = saved().answers['root-admin-configured'];
     assert.equal(a?.kind, 'waived');
     assert.equal(a?.reason, 'rotating next week');
+    // The form's second field is the risk's owner; who answered is who runs the wizard.
+    assert.equal(a?.by, 'alice');
+    assert.equal(a?.owner, 'alice');
   });
 
   test('esc leaves a dialog without saving; backspace edits', async () => {
@@ -129,8 +138,7 @@ describe('item screen', () => {
     await ui.waitFor((f) => /Note: ab\s/.test(f), 'the edited text');
     await ui.press(KEY.esc);
     await ui.waitFor((f) => f.includes('nothing saved'), 'the cancel flash');
-    const p = JSON.parse(readFileSync(progressFile(dir, 'the0'), 'utf8')) as {notes?: Record<string, unknown>};
-    assert.deepEqual(p.notes ?? {}, {}, 'a cancelled note is not saved');
+    assert.deepEqual(saved().notes, {}, 'a cancelled note is not saved');
   });
 });
 
@@ -140,12 +148,26 @@ describe('overview, summary and help', () => {
     await ui.press('o');
     const f = await ui.waitFor((f) => f.includes('Section'), 'the overview');
     assert.match(f, /▸ Identity and access/);
-    assert.match(f, /Secrets .*\s+\d+\/11\s+\d+\s+\d+\s+\d+/);
+    assert.match(f, /Section .* done {2}pass {2}fail {2}open$/m);
+    // One item of Secrets does not apply to a Compose deployment: it is not counted as open.
+    assert.match(f, /Secrets .*\s+\d+\/10\s+\d+\s+\d+\s+\d+/);
     assert.match(f, /Still open: \d+ critical, \d+ high/);
+    assert.match(f, /█ done ▓ fail ░ other open · done: passes, skipped or waived · \? explains/, 'the legend, on one line at 80 columns');
+    // The sections add up to the summary's totals: one way of counting.
+    const rows = [...f.matchAll(/ (\d+)\/(\d+) +(\d+) +(\d+) +(\d+)$/gm)].map((m) => m.slice(1).map(Number));
+    assert.equal(rows.length, wizard.getSnapshot().sections.length);
+    const sum = (k: number) => rows.reduce((n, r) => n + r[k]!, 0);
+    assert.equal(sum(0), wizard.getSnapshot().done);
+    assert.equal(sum(1), wizard.getSnapshot().total);
     await ui.press(KEY.down, KEY.down);
     await ui.waitFor((f) => f.includes('▸ Network and TLS'), 'the cursor on Network');
     await ui.press(KEY.enter);
     await ui.waitFor((f) => f.includes('[Network and TLS'), 'an item of that section');
+    await ui.press('s');
+    const totals = await ui.waitFor((f) => f.includes('Still open'), 'the summary');
+    const [, pass, fail] = /PASS (\d+) {3}FAIL (\d+)/.exec(totals) ?? [];
+    assert.equal(Number(pass), sum(2), `the sections' pass column adds up to the summary:\n${totals}`);
+    assert.equal(Number(fail), sum(3), "the sections' fail column adds up to the summary");
   });
 
   test('the summary lists totals, open items by severity and waivers', async () => {
@@ -153,7 +175,8 @@ describe('overview, summary and help', () => {
     wizard.waive('restore-tested', {by: 'bob', reason: 'first drill booked', expires: '2099-03-01'});
     await ui.press('s');
     const f = await ui.waitFor((f) => f.includes('Still open'), 'the summary');
-    assert.match(f, /PASS \d+ {3}FAIL \d+ {3}WARN \d+ {3}ERROR \d+ {3}TODO \d+ {3}SKIP \d+/);
+    assert.match(f, /PASS \d+ {3}FAIL \d+ {3}WARN \d+ {3}ERROR \d+ {3}MANUAL \d+ {3}SKIP \d+/);
+    assert.doesNotMatch(f, /TODO/, 'one word per status, the same as shipshape check');
     assert.match(f, /Waivers\n {2}restore-tested: first drill booked \(bob, until 2099-03-01\)/);
     assert.match(f, /Next: press enter to go to the first open item/);
   });
@@ -198,10 +221,10 @@ describe('failures', () => {
     await ui.press('c');
     await ui.waitFor((f) => f.includes('Confirm:'), 'the dialog');
     await ui.type('kept text');
-    // A directory where the progress file should be: the atomic rename fails, even for root.
-    const file = progressFile(dir, 'the0');
-    const before = readFileSync(file, 'utf8');
-    rmSync(file);
+    // A directory where the deployment's answers file should be: the atomic rename fails, even for root.
+    const file = join(dir, ANSWERS_FILE);
+    const before = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    rmSync(file, {force: true});
     mkdirSync(file);
     try {
       await ui.press(KEY.enter);
@@ -209,7 +232,7 @@ describe('failures', () => {
       assert.match(f, /Note: kept text/);
     } finally {
       rmSync(file, {recursive: true, force: true});
-      writeFileSync(file, before, {mode: 0o600});
+      if (before !== undefined) writeFileSync(file, before);
     }
     await ui.press(KEY.enter);
     await ui.waitFor((f) => f.includes('confirmed and saved'), 'the save once writable again');

@@ -2,7 +2,7 @@
  * Every key the wizard answers to, in one place. The footer and the help screen are drawn from
  * this table, so what is shown is what works.
  */
-export type Context = 'start' | 'overview' | 'item' | 'summary' | 'dialog' | 'choice' | 'help';
+export type Context = 'start' | 'overview' | 'item' | 'summary' | 'generate' | 'dialog' | 'choice' | 'help';
 
 export type Command =
   | 'quit'
@@ -25,6 +25,8 @@ export type Command =
   | 'note'
   | 'undo'
   | 'generate'
+  | 'write'
+  | 'replace'
   | 'submit'
   | 'cancel'
   | 'next-field'
@@ -62,7 +64,7 @@ const SPECIALS = ['up', 'down', 'left', 'right', 'enter', 'esc', 'tab', 'shift-t
 type Special = (typeof SPECIALS)[number] | 'pageup' | 'pagedown';
 
 /** Screens whose text can be taller than the terminal; up and down scroll them (lists use them for the cursor). */
-const SCROLLING: Context[] = ['start', 'item', 'summary', 'help'];
+const SCROLLING: Context[] = ['start', 'item', 'summary', 'generate', 'help'];
 
 export interface Binding {
   /** Letters, or special key names. */
@@ -75,7 +77,7 @@ export interface Binding {
 }
 
 export const BINDINGS: Binding[] = [
-  {keys: ['ctrl-c'], command: 'quit', label: 'quit', contexts: ['start', 'overview', 'item', 'summary', 'dialog', 'choice', 'help'], footer: false},
+  {keys: ['ctrl-c'], command: 'quit', label: 'quit', contexts: ['start', 'overview', 'item', 'summary', 'generate', 'dialog', 'choice', 'help'], footer: false},
   {keys: ['enter'], command: 'resume', label: 'resume', contexts: ['start']},
   {keys: ['i'], command: 'change-input', label: 'change settings', contexts: ['start']},
   {keys: ['up', 'k'], command: 'up', label: 'up', contexts: ['overview', 'choice'], footer: false},
@@ -90,12 +92,15 @@ export const BINDINGS: Binding[] = [
   {keys: ['u'], command: 'undo', label: 'undo answer', contexts: ['item'], footer: false},
   {keys: ['r'], command: 'recheck', label: 're-check', contexts: ['item']},
   {keys: ['x'], command: 'skip-check', label: 'skip running check', contexts: ['item'], footer: false},
-  {keys: ['g'], command: 'generate', label: 'generate', contexts: ['item'], footer: false},
+  {keys: ['g'], command: 'generate', label: 'generate', contexts: ['item']},
+  {keys: ['enter', 'y'], command: 'write', label: 'write the files', contexts: ['generate']},
+  {keys: ['r'], command: 'replace', label: 'replace the existing value', contexts: ['generate']},
+  {keys: ['esc'], command: 'cancel', label: 'back to the item', contexts: ['generate']},
   {keys: ['o'], command: 'overview', label: 'sections', contexts: ['start', 'item', 'summary']},
   {keys: ['s'], command: 'summary', label: 'summary', contexts: ['start', 'overview', 'item']},
   {keys: ['esc'], command: 'start', label: 'start screen', contexts: ['overview', 'summary'], footer: false},
-  {keys: ['?'], command: 'help', label: 'help', contexts: ['start', 'overview', 'item', 'summary']},
-  {keys: ['q'], command: 'quit', label: 'quit', contexts: ['start', 'overview', 'item', 'summary']},
+  {keys: ['?'], command: 'help', label: 'help', contexts: ['start', 'overview', 'item', 'summary', 'generate']},
+  {keys: ['q'], command: 'quit', label: 'quit', contexts: ['start', 'overview', 'item', 'summary', 'generate']},
   {keys: ['enter'], command: 'submit', label: 'save', contexts: ['dialog']},
   {keys: ['tab', 'down'], command: 'next-field', label: 'next field', contexts: ['dialog']},
   {keys: ['shift-tab', 'up'], command: 'prev-field', label: 'previous field', contexts: ['dialog'], footer: false},

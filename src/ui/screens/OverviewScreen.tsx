@@ -1,9 +1,10 @@
 import type {Snapshot} from '../../wizard/controller.js';
+import {count} from '../../model/types.js';
 import {barSpans} from '../Bits.js';
 import {cellWidth, type Line, wrap, wrapSpans} from '../text.js';
 import {color} from '../theme.js';
 
-/** Columns taken by "  done  pass  fail  todo" and the cursor mark. */
+/** Columns taken by "  done  pass  fail  open" and the cursor mark. */
 const NUMBERS = 25;
 const MARK = 2;
 
@@ -31,8 +32,9 @@ export function overviewLines(snap: Snapshot, cursor: number, width: number, ope
     ),
   ];
   if (snap.changed.length > 0)
-    lines.push(...wrapSpans([{text: `${snap.changed.length} items changed since last time; they come first.`, color: color('yellow')}], width));
-  lines.push([], [{text: `  ${'Section'.padEnd(nameW)} ${barW > 0 ? `${'progress'.padEnd(barW)} ` : ''} done  pass  fail  todo`, bold: true}]);
+    lines.push(...wrapSpans([{text: `${count(snap.changed.length, 'item')} changed since last time; they come first.`, color: color('yellow')}], width));
+  lines.push(...legendLines(width, barW > 0));
+  lines.push([], [{text: `  ${'Section'.padEnd(nameW)} ${barW > 0 ? `${'progress'.padEnd(barW)} ` : ''} done  pass  fail  open`, bold: true}]);
   let focus = 0;
   snap.sections.forEach((s, n) => {
     const c = s.tally;
@@ -51,4 +53,28 @@ export function overviewLines(snap: Snapshot, cursor: number, width: number, ope
     for (const more of names.slice(1)) lines.push([{text: `  ${pad(more)}${gap}`, inverse: inv}]);
   });
   return {lines, focus};
+}
+
+/**
+ * The key to the bar and the columns, in one line where it fits: the counts are the Tally
+ * (engine/ledger.ts), the same as the summary and `shipshape check`; ? explains each word.
+ */
+export function legendLines(width: number, bar: boolean): Line[] {
+  return wrapSpans(
+    [
+      ...(bar
+        ? [
+            {text: '█', color: color('green')},
+            {text: ' done '},
+            {text: '▓', color: color('red')},
+            {text: ' fail '},
+            {text: '░', color: color('gray')},
+            {text: ' other open · '},
+          ]
+        : []),
+      {text: 'done: passes, skipped or waived · ? explains'},
+    ],
+    width,
+    2,
+  );
 }
