@@ -11,7 +11,7 @@ export const walk = defineCommand({
   usage: '[walk] [--dir DIR] [--pack ID|FILE] [--input KEY=VALUE ...] [--as NAME] [--plain]',
   help: `Opens the wizard on the deployment in --dir (default: here). It runs every check, shows the
 evidence, and asks a person only what no program can see. Each answer is written before the
-screen moves on: answers to shipshape-answers.yaml in the deployment (commit it), where you left
+screen moves on: answers to shipshape-answers.json in the deployment (commit it), where you left
 off to your config directory.
 
 --plain asks line by line (also chosen when stdin or stdout is not a terminal).

@@ -96,6 +96,9 @@ export class Wizard {
   private listeners = new Set<() => void>();
   private snap!: Snapshot;
   private version = 0;
+  /** Items whose next result is a new baseline (an input changed), and those rebased this run. */
+  private readonly rebase = new Set<string>();
+  private readonly rebased = new Set<string>();
   /** Inputs chosen by hand whose files are missing: what the front ends warn about. */
   private readonly inputWarnings = new Map<string, string>();
   private readonly itemsById: Map<string, {item: PackItem; section: {id: string; title: string}}>;
@@ -179,6 +182,8 @@ export class Wizard {
   /** Runs the checks of the given items (default: all), in the background; results stream in. */
   async run(ids?: readonly string[]): Promise<void> {
     const only = new Set(ids ?? this.itemsById.keys());
+    // A re-check reads the files again: the person may have just fixed one by hand.
+    this.session.ctx.invalidate();
     for (const id of only) {
       this.running.get(id)?.abort();
       const ac = new AbortController();
@@ -204,8 +209,9 @@ export class Wizard {
   /** One write for all first-seen items of a run, instead of one fsync'd write each. */
   private flushBaseline(): void {
     if (Object.keys(this.baseline).length === 0) return;
-    const fresh = Object.fromEntries(Object.entries(this.baseline).filter(([id]) => !this.store.get().seen[id]));
+    const fresh = Object.fromEntries(Object.entries(this.baseline).filter(([id]) => !this.store.get().seen[id] || this.rebased.has(id)));
     this.baseline = {};
+    this.rebased.clear();
     if (Object.keys(fresh).length > 0) this.store.recordSeen(fresh);
   }
 
@@ -223,6 +229,13 @@ export class Wizard {
     if (!judge || !outcome.applicable) return;
     const seen = this.store.get().seen[outcome.id];
     const fp = fingerprint(outcome);
+    // After an input changed, results differ because the question did: a new baseline, not drift.
+    if (this.rebase.delete(outcome.id)) {
+      this.changedIds.delete(outcome.id);
+      this.baseline[outcome.id] = {status: outcome.status, fingerprint: fp, at: new Date().toISOString()};
+      this.rebased.add(outcome.id);
+      return;
+    }
     // First sight of an item: its baseline for drift, written once when the run ends.
     if (!seen) this.baseline[outcome.id] = {status: outcome.status, fingerprint: fp, at: new Date().toISOString()};
     else if (seen.fingerprint !== fp) this.changedIds.add(outcome.id);
@@ -349,6 +362,7 @@ export class Wizard {
       const saved = {...this.store.get().inputs};
       delete saved[id];
       this.store.setInputs(saved);
+      for (const id of this.itemsById.keys()) this.rebase.add(id);
       return this.run();
     }
     if (!input.choices.some((c) => c.value === value)) throw new AnswerError(`${value} is not a choice of ${id} (or auto)`);
@@ -364,6 +378,7 @@ export class Wizard {
       unresolved: i.unresolved.filter((u) => u !== id),
     });
     this.store.setInputs({...this.session.inputs.values});
+    for (const id of this.itemsById.keys()) this.rebase.add(id);
     return this.run();
   }
 
@@ -399,9 +414,13 @@ export class Wizard {
 
   summary() {
     const items = this.snap.items.filter((i) => i.applicable);
-    // Counted the same way as the sections screen and `check`: by final status.
+    // Counted the same way as the sections screen and `check`: every item by its final status,
+    // one that does not apply as skip.
     const byStatus: Record<string, number> = {};
-    for (const i of items) byStatus[i.status] = (byStatus[i.status] ?? 0) + 1;
+    for (const i of this.snap.items) {
+      const k = i.applicable ? i.status : 'skip';
+      byStatus[k] = (byStatus[k] ?? 0) + 1;
+    }
     // Declined items are answered but not fine: they stay on the list of what is open.
     const open = items.filter((i) => !i.finished).sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
     const openBySeverity: Record<Severity, number> = {critical: 0, high: 0, medium: 0, low: 0};

@@ -407,8 +407,8 @@ describe('inputs', () => {
     assert.equal(view(w, 'credentials-from-env').applicable, true);
     assert.equal(view(w, 'credentials-from-env').changed, true, 'one literal fewer in the Compose file');
     assert.equal(view(w, 'job-cleanup').applicable, false);
-    assert.throws(() => w.setInput('mode', 'swarm'), AnswerError);
-    assert.throws(() => w.setInput('flavour', 'compose'), AnswerError);
+    await assert.rejects(w.setInput('mode', 'swarm'), AnswerError);
+    await assert.rejects(w.setInput('flavour', 'compose'), AnswerError);
 
     await w.setInput('mode', 'kubernetes');
     assert.equal(onDisk(dir).inputs.mode, 'kubernetes');
@@ -492,10 +492,13 @@ describe('summary', () => {
     const applicable = w.getSnapshot().items.filter((i) => i.applicable);
     const before = w.summary();
     assert.equal(before.applicable, 32);
+    // The same way as the sections and `check`: every item, one that does not apply as skip.
+    const all = w.getSnapshot().items;
     const expected: Record<string, number> = {};
-    for (const i of applicable) expected[i.status] = (expected[i.status] ?? 0) + 1;
+    for (const i of all) expected[i.applicable ? i.status : 'skip'] = (expected[i.applicable ? i.status : 'skip'] ?? 0) + 1;
     assert.deepEqual(before.byStatus, expected);
-    assert.equal(Object.values(before.byStatus).reduce((a, b) => a + b, 0), 32, 'items that do not apply are not counted');
+    assert.equal(Object.values(before.byStatus).reduce((a, b) => a + b, 0), all.length, 'every item is counted once');
+    assert.equal(applicable.length, 32);
     assert.equal(before.openBySeverity.critical, 5);
     assert.deepEqual(
       before.open.filter((i) => i.severity === 'critical').map((i) => i.id),

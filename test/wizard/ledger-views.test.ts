@@ -113,3 +113,20 @@ describe('changed items', () => {
     assert.deepEqual(i.change, {from: 'fail', to: 'pass'});
   });
 });
+
+describe('re-checks and input changes', () => {
+  test('a re-check reads a file fixed by hand; changing an input is not drift', async () => {
+    const dir = demoCopy();
+    const w = await ran(dir);
+    assert.equal(view(w, 'datastores-private').status, 'fail');
+    const compose = join(dir, 'docker-compose.yml');
+    const {writeFileSync} = await import('node:fs');
+    writeFileSync(compose, readFileSync(compose, 'utf8').replace('"5432:5432"', '"127.0.0.1:5432:5432"').replace('"9001:9001"', '"127.0.0.1:9001:9001"'));
+    await w.run(['datastores-private']);
+    assert.notEqual(view(w, 'datastores-private').status, 'fail', 'r sees the edited file');
+    await w.setInput('mode', 'kubernetes');
+    assert.deepEqual(w.getSnapshot().changed, [], 'a different question is not a changed answer');
+    const again = await ran(dir);
+    assert.deepEqual(again.getSnapshot().changed, [], 'nor on the next start');
+  });
+});
