@@ -85,7 +85,8 @@ function issuesToProblems(y: YamlFile, issues: readonly z.core.$ZodIssue[], pref
   for (const issue of issues) {
     const path = [...prefix, ...(issue.path as PathKey[])];
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push(problemAt(y, [...path, key], `${label}unknown key "${key}"`, true));
+      // Only as many as are shown: a mapping of 40,000 stray keys must not locate every one.
+      for (const key of issue.keys.slice(0, MAX_PROBLEMS - out.length)) out.push(problemAt(y, [...path, key], `${label}unknown key "${key}"`, true));
     } else {
       out.push(problemAt(y, path, label + describe(issue)));
     }

@@ -54,7 +54,12 @@ export function parseEnvText(text: string, file: string): EnvFile {
       n = end;
     }
     const seen = entries.get(key);
-    if (seen) duplicates.set(key, [...(duplicates.get(key) ?? [seen.line]), line]);
+    if (seen) {
+      // Append in place: copying the list on every repeat made n copies of a key cost n².
+      const where = duplicates.get(key);
+      if (where) where.push(line);
+      else duplicates.set(key, [seen.line, line]);
+    }
     entries.set(key, {key, value: values[key] ?? '', line});
   }
   return {file, entries, duplicates};

@@ -21,38 +21,54 @@ export class InterpolationError extends Error {}
 
 type Lookup = (name: string) => string | undefined;
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+/** `${A:-${B:-...}}` nested deeper than this is refused (nothing real comes close). */
+export const MAX_INTERPOLATION_DEPTH = 64;
+
+const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
+
+/** The variable name starting at `at`, or '' (sticky match: nothing is sliced or scanned past it). */
+function nameAt(text: string, at: number): string {
+  NAME.lastIndex = at;
+  return NAME.exec(text)?.[0] ?? '';
+}
 
 export function interpolate(text: string, lookup: Lookup): Interpolated {
   const out: Interpolated = {value: '', refs: [], missing: [], usedDefault: false, required: []};
-  out.value = expand(text, lookup, out);
+  const braces = closingBraces(text);
+  out.value = expand(text, 0, text.length, lookup, out, braces, 0);
   const sole = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(?::?[-?+]).*)?\}$|^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(text);
   // The brace that closes the opening `${` must be the last character: `${A:-x}y}` is not one reference.
-  if (sole && out.refs.length === 1 && (sole[2] !== undefined || matchingBrace(text, 2) === text.length - 1)) out.soleRef = sole[1] ?? sole[2];
+  if (sole && out.refs.length === 1 && (sole[2] !== undefined || braces(1) === text.length - 1)) out.soleRef = sole[1] ?? sole[2];
   return out;
 }
 
-function expand(text: string, lookup: Lookup, acc: Interpolated): string {
+/**
+ * Expands text[from, to). Positions in messages count from `from`, as they did when each
+ * nested default was expanded as a string of its own.
+ */
+function expand(text: string, from: number, to: number, lookup: Lookup, acc: Interpolated, braces: Closing, depth: number): string {
+  if (depth > MAX_INTERPOLATION_DEPTH) throw new InterpolationError(`"\${...}" defaults nest more than ${MAX_INTERPOLATION_DEPTH} deep`);
   let value = '';
-  let i = 0;
-  while (i < text.length) {
-    const ch = text[i]!;
-    if (ch !== '$') {
-      value += ch;
-      i++;
+  let i = from;
+  while (i < to) {
+    if (text[i] !== '$') {
+      const dollar = text.indexOf('$', i);
+      const end = dollar < 0 || dollar > to ? to : dollar;
+      value += text.slice(i, end);
+      i = end;
       continue;
     }
-    const next = text[i + 1];
+    const next = i + 1 < to ? text[i + 1] : undefined;
     if (next === '$') {
       value += '$';
       i += 2;
     } else if (next === '{') {
-      const close = matchingBrace(text, i + 2);
-      if (close < 0) throw new InterpolationError(`"\${" at character ${i + 1} is never closed`);
-      value += braced(text.slice(i + 2, close), lookup, acc);
+      const close = braces(i + 1);
+      if (close === undefined || close >= to) throw new InterpolationError(`"\${" at character ${i - from + 1} is never closed`);
+      value += braced(text, i + 2, close, lookup, acc, braces, depth);
       i = close + 1;
     } else {
-      const name = NAME.exec(text.slice(i + 1))?.[0];
+      const name = nameAt(text, i + 1).slice(0, to - i - 1);
       if (!name) {
         value += '$';
         i++;
@@ -68,40 +84,53 @@ function expand(text: string, lookup: Lookup, acc: Interpolated): string {
   return value;
 }
 
-function braced(body: string, lookup: Lookup, acc: Interpolated): string {
-  const name = NAME.exec(body)?.[0];
+/** The body text[from, to) of a `${...}`. */
+function braced(text: string, from: number, to: number, lookup: Lookup, acc: Interpolated, braces: Closing, depth: number): string {
+  const name = nameAt(text, from).slice(0, to - from);
   if (!name) throw new InterpolationError('a "${...}" reference does not start with a variable name');
   acc.refs.push(name);
-  const rest = body.slice(name.length);
   const v = lookup(name);
-  if (rest === '') {
+  let at = from + name.length;
+  if (at === to) {
     if (v === undefined) acc.missing.push(name);
     return v ?? '';
   }
-  const op = /^(:?)([-?+])/.exec(rest);
-  if (!op) throw new InterpolationError(`"\${${name}...}": unexpected characters after the variable name (use :-, -, :?, ?, :+ or +)`);
-  const emptyCounts = op[1] === ':';
-  const arg = rest.slice(op[0].length);
+  const emptyCounts = text[at] === ':' && at + 1 < to && '-?+'.includes(text[at + 1]!);
+  if (emptyCounts) at++;
+  const op = text[at]!;
+  if (!'-?+'.includes(op)) throw new InterpolationError(`"\${${name}...}": unexpected characters after the variable name (use :-, -, :?, ?, :+ or +)`);
+  const argFrom = at + 1;
   const isSet = v !== undefined && (!emptyCounts || v !== '');
-  switch (op[2]) {
+  switch (op) {
     case '-':
       if (isSet) return v;
       acc.usedDefault = true;
-      return expand(arg, lookup, acc);
+      return expand(text, argFrom, to, lookup, acc, braces, depth + 1);
     case '?':
       if (isSet) return v;
       acc.required.push(name);
       return '';
     default:
-      return isSet ? expand(arg, lookup, acc) : '';
+      return isSet ? expand(text, argFrom, to, lookup, acc, braces, depth + 1) : '';
   }
 }
 
-function matchingBrace(text: string, from: number): number {
-  let depth = 1;
-  for (let i = from; i < text.length; i++) {
-    if (text[i] === '{') depth++;
-    else if (text[i] === '}' && --depth === 0) return i;
+/** Index of the `}` that closes the `{` at an index, or undefined. */
+type Closing = (open: number) => number | undefined;
+
+/**
+ * Where each `{` closes, found in one pass (a stack of open braces), so nested references are
+ * not each rescanned to the end: `${A:-${B:-...}}` n deep cost n² before.
+ */
+function closingBraces(text: string): Closing {
+  const first = text.indexOf('{');
+  if (first < 0) return () => undefined;
+  const close = new Int32Array(text.length); // index of the closing brace + 1; 0 for none
+  const open: number[] = [];
+  for (let i = first; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b) open.push(i);
+    else if (c === 0x7d && open.length > 0) close[open.pop()!] = i + 1;
   }
-  return -1;
+  return (at) => (close[at] ? close[at]! - 1 : undefined);
 }

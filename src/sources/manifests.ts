@@ -1,6 +1,4 @@
-import {LineCounter, parseAllDocuments} from 'yaml';
-import {SourceError} from './errors.js';
-import {lineOf, type YamlFile} from './yamlDoc.js';
+import {lineOf, parseYamlStream, type YamlFile} from './yamlDoc.js';
 
 export interface Manifest {
   file: string;
@@ -16,20 +14,12 @@ export interface Manifest {
 
 /** Every Kubernetes object in a multi-document YAML file (`---` separated, as helm template prints). */
 export function parseManifests(text: string, file: string): Manifest[] {
-  const lines = new LineCounter();
-  const docs = parseAllDocuments(text, {lineCounter: lines, prettyErrors: false, uniqueKeys: true});
-  if (!Array.isArray(docs)) throw new SourceError('not a YAML stream', file, 1, 1);
   const out: Manifest[] = [];
-  for (const doc of docs) {
-    const err = doc.errors[0];
-    if (err) {
-      const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
-      throw new SourceError(`invalid YAML: ${err.message.split('\n')[0]}`, file, pos.line, pos.col);
-    }
-    const data = doc.toJS({maxAliasCount: 1000}) as unknown;
+  // Merge keys (`<<`) stay off here, as they always were for manifests.
+  for (const y of parseYamlStream(text, file)) {
+    const data = y.data;
     if (data === null || typeof data !== 'object' || Array.isArray(data)) continue;
     const obj = data as Record<string, unknown>;
-    const y: YamlFile = {file, doc, lines, data};
     const items = obj.kind === 'List' && Array.isArray(obj.items) ? (obj.items as unknown[]) : [obj];
     items.forEach((item, n) => {
       if (item === null || typeof item !== 'object') return;
