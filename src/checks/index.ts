@@ -15,6 +15,13 @@ import {backupFresh as hostBackupFresh, scheduled as hostScheduled} from './host
 import {disk as hostDisk, dockerLogs as hostDockerLogs} from './host-disk.js';
 import {firewall as hostFirewall} from './host-firewall.js';
 import {systemdUnit as hostSystemdUnit} from './host-services.js';
+import {configValue as discordConfigValue, distinct as discordDistinct, featureEnv as discordFeatureEnv, features as discordFeatures, gatewayBackends as discordGatewayBackends, gatewayTokenCheck as discordGatewayToken, instanceEnv as discordInstanceEnv, instances as discordInstances, logRotation as discordLogRotation, mcpAuth as discordMcpAuth, personality as discordPersonality, placeholders as discordPlaceholders, postgresPassword as discordPostgresPassword, prefixes as discordPrefixes, published as discordPublished, restartPolicy as discordRestartPolicy} from './discord.js';
+import {connect as postgresConnect, connectionBudget as postgresConnectionBudget, defaultPasswordRefused as postgresDefaultPasswordRefused, extension as postgresExtension, schemas as postgresSchemas, setting as postgresSetting} from './postgres.js';
+import {defaultUser as redisDefaultUser, protectedMode as redisProtectedMode, requiresPassword as redisRequiresPassword} from './redis.js';
+import {authRequired as natsAuthRequired, streamReplicas as natsStreamReplicas, version as natsVersion} from './nats.js';
+import {dbCredentials as zitadelDbCredentials, dbSsl as zitadelDbSsl, endpoint as zitadelEndpoint, envNames as zitadelEnvNames, externalDomain as zitadelExternalDomain, externalFingerprint as zitadelExternalFingerprint, externalPort as zitadelExternalPort, externalSecure as zitadelExternalSecure, firstAdminChangeRequired as zitadelFirstAdminChangeRequired, firstAdminPassword as zitadelFirstAdminPassword, http2 as zitadelHttp2, masterkeyLength as zitadelMasterkeyLength, masterkeyNotExample as zitadelMasterkeyNotExample, masterkeyNotLiteral as zitadelMasterkeyNotLiteral, masterkeySameSource as zitadelMasterkeySameSource, replicas as zitadelReplicas, runtimeStart as zitadelRuntimeStart, secretsNotLiteral as zitadelSecretsNotLiteral, setupSeparate as zitadelSetupSeparate, smtp as zitadelSmtp} from './zitadel.js';
+import {HOODCLOUD_CHECKS} from './hoodcloud.js';
+import {VAULT_CHECKS} from './vault.js';
 
 /**
  * Every check, listed by hand. Adding a check: define it (in its family's file, or a new file),
@@ -83,6 +90,56 @@ const ALL: readonly CheckDef[] = [
   hostFirewall,
   hostScheduled,
   hostSystemdUnit,
+  discordConfigValue,
+  discordDistinct,
+  discordFeatureEnv,
+  discordFeatures,
+  discordGatewayBackends,
+  discordGatewayToken,
+  discordInstanceEnv,
+  discordInstances,
+  discordLogRotation,
+  discordMcpAuth,
+  discordPersonality,
+  discordPlaceholders,
+  discordPostgresPassword,
+  discordPrefixes,
+  discordPublished,
+  discordRestartPolicy,
+  postgresConnect,
+  postgresConnectionBudget,
+  postgresDefaultPasswordRefused,
+  postgresExtension,
+  postgresSchemas,
+  postgresSetting,
+  redisDefaultUser,
+  redisProtectedMode,
+  redisRequiresPassword,
+  natsAuthRequired,
+  natsStreamReplicas,
+  natsVersion,
+  zitadelMasterkeyLength,
+  zitadelMasterkeyNotExample,
+  zitadelMasterkeyNotLiteral,
+  zitadelMasterkeySameSource,
+  zitadelExternalDomain,
+  zitadelExternalSecure,
+  zitadelExternalPort,
+  zitadelExternalFingerprint,
+  zitadelFirstAdminPassword,
+  zitadelFirstAdminChangeRequired,
+  zitadelDbCredentials,
+  zitadelDbSsl,
+  zitadelRuntimeStart,
+  zitadelSetupSeparate,
+  zitadelReplicas,
+  zitadelHttp2,
+  zitadelEnvNames,
+  zitadelSecretsNotLiteral,
+  zitadelSmtp,
+  zitadelEndpoint,
+  ...HOODCLOUD_CHECKS,
+  ...VAULT_CHECKS,
 ];
 
 function build(defs: readonly CheckDef[]): Map<string, CheckDef> {

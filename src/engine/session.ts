@@ -1,6 +1,6 @@
 import {statSync} from 'node:fs';
 import {resolve} from 'node:path';
-import {readFileSync} from 'node:fs';
+import {readRegularFileSync} from '../deploy/read.js';
 import type {CheckDef} from '../checks/define.js';
 import {UsageError} from '../model/errors.js';
 import {builtinPackFiles, packageRoot, resolvePackRef} from '../pack/builtin.js';
@@ -9,7 +9,7 @@ import {detectPacks} from '../pack/detect.js';
 import {parseInputArgs, resolveInputs, type ResolvedInputs} from '../pack/inputs.js';
 import type {Pack} from '../pack/schema.js';
 import {Context} from './context.js';
-import {runPack, type ItemOutcome, type RunOptions} from './run.js';
+import {budgetFor, runPack, type ItemOutcome, type RunOptions} from './run.js';
 
 /** The check registry is loaded when first needed: after the wizard's first frame. */
 async function checks(): Promise<ReadonlyMap<string, CheckDef>> {
@@ -89,7 +89,7 @@ export async function loadBuiltins(): Promise<{pack: Pack; file: string}[]> {
 async function loadBuiltinOrFile(file: string): Promise<{pack: Pack; file: string}> {
   let text: string | undefined;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularFileSync(file).toString('utf8');
   } catch {
     /* the loader reports it */
   }
@@ -97,7 +97,8 @@ async function loadBuiltinOrFile(file: string): Promise<{pack: Pack; file: strin
   return cached ? {pack: cached, file} : loadPackFile(file);
 }
 
+/** Runs the session's checks; calls on one session share one budget for process and network checks, unless given one. */
 export async function evaluate(s: Session, o: RunOptions = {}): Promise<ItemOutcome[]> {
-  return runPack(s.pack, s.ctx, await checks(), o);
+  return runPack(s.pack, s.ctx, await checks(), {...o, budget: o.budget ?? budgetFor(s.ctx, o.concurrency)});
 }
 

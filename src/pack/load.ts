@@ -1,4 +1,4 @@
-import {readFile} from 'node:fs/promises';
+import {readRegularFile} from '../deploy/read.js';
 import {z} from 'zod';
 import {type CheckDef} from '../checks/define.js';
 import {SourceError, errorMessage} from '../sources/errors.js';
@@ -36,7 +36,8 @@ const MAX_PROBLEMS = 25;
 export async function loadPackFile(file: string, checks: ReadonlyMap<string, CheckDef>): Promise<LoadedPack> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // Bounded, regular files only: a pack given as a FIFO or /dev/zero is refused, never read.
+    text = (await readRegularFile(file)).toString('utf8');
   } catch (err) {
     throw new PackLoadError([{file, line: 1, col: 1, path: '(file)', message: `cannot read pack: ${errorMessage(err)}`}]);
   }
