@@ -7,7 +7,7 @@ import {rmSync} from 'node:fs';
 
 rmSync('dist', {recursive: true, force: true});
 const result = await esbuild.build({
-  entryPoints: {cli: "src/cli.ts"},
+  entryPoints: {cli: 'src/cli.ts'},
   outdir: 'dist',
   outExtension: {'.js': '.mjs'},
   bundle: true,

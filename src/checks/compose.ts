@@ -50,7 +50,12 @@ export const portsPrivate = defineCheck({
       const fine: Evidence[] = [];
       for (const s of services) {
         if (s.networkMode?.value === 'host') {
-          open.push({file: s.networkMode.file, line: s.networkMode.line, key: `${s.name}.network_mode`, detail: `service ${s.name} uses the host network: every port it listens on is on the host's interfaces${profiled(s)}`});
+          open.push({
+            file: s.networkMode.file,
+            line: s.networkMode.line,
+            key: `${s.name}.network_mode`,
+            detail: `service ${s.name} uses the host network: every port it listens on is on the host's interfaces${profiled(s)}`,
+          });
           continue;
         }
         for (const port of s.ports) {
@@ -60,7 +65,12 @@ export const portsPrivate = defineCheck({
             fine.push({file: port.file, line: port.line, key, detail: `${port.raw}: loopback only`});
           } else {
             const bind = port.hostIp ?? 'every interface (0.0.0.0 and ::)';
-            open.push({file: port.file, line: port.line, key, detail: `${port.raw}: service ${s.name} publishes container port ${port.target} on ${bind}${profiled(s)}`});
+            open.push({
+              file: port.file,
+              line: port.line,
+              key,
+              detail: `${port.raw}: service ${s.name} publishes container port ${port.target} on ${bind}${profiled(s)}`,
+            });
           }
         }
       }
@@ -89,7 +99,11 @@ export const imagePinned = defineCheck({
         if (!s.image) continue; // built locally
         const tag = imageTag(s.image.value);
         const e = {file: s.image.file, line: s.image.line, key: `${s.name}.image`};
-        if (tag === 'latest' || tag === '') floating.push({...e, detail: `${s.image.value}: ${s.image.value.split('/').at(-1)!.includes(':') ? 'the latest tag moves' : 'no tag means latest'}, so a restart can change the version`});
+        if (tag === 'latest' || tag === '')
+          floating.push({
+            ...e,
+            detail: `${s.image.value}: ${s.image.value.split('/').at(-1)!.includes(':') ? 'the latest tag moves' : 'no tag means latest'}, so a restart can change the version`,
+          });
         else pinned.push({...e, detail: `${s.image.value}: ${tag === undefined ? 'pinned by digest' : `tag ${tag}`}`});
       }
       if (floating.length > 0) return result('fail', `${floating.length} images float on latest`, floating);
@@ -107,10 +121,21 @@ export const dockerSocket = defineCheck({
       for (const s of pick(model, p)) {
         for (const v of s.volumes) {
           if (v.source && /(^|\/)docker\.sock$/.test(v.source)) {
-            found.push({file: v.file, line: v.line, key: `${s.name}.volumes`, detail: `service ${s.name} mounts ${v.source}: it can start containers as root on the host${profiled(s)}`});
+            found.push({
+              file: v.file,
+              line: v.line,
+              key: `${s.name}.volumes`,
+              detail: `service ${s.name} mounts ${v.source}: it can start containers as root on the host${profiled(s)}`,
+            });
           }
         }
-        if (s.privileged?.value) found.push({file: s.privileged.file, line: s.privileged.line, key: `${s.name}.privileged`, detail: `service ${s.name} runs privileged${profiled(s)}`});
+        if (s.privileged?.value)
+          found.push({
+            file: s.privileged.file,
+            line: s.privileged.line,
+            key: `${s.name}.privileged`,
+            detail: `service ${s.name} runs privileged${profiled(s)}`,
+          });
       }
       if (found.length > 0) return result('warn', `${found.length} services hold root-equivalent access to the host`, found);
       return result('pass', 'no service mounts the Docker socket or runs privileged');
@@ -160,7 +185,12 @@ export const envSet = defineCheck({
           const ok = value !== undefined && value !== '' && (!re || re.test(value));
           const e = {file: v?.file ?? s.file, line: v?.line ?? s.line, key: `${s.name}.${key}`};
           if (ok) good.push({...e, detail: `${key} = ${display(key, value, p.secret)}`});
-          else bad.push({...e, detail: value === undefined || value === '' ? `service ${s.name} does not set ${key}` : `${key} = ${display(key, value, p.secret)} is not ${p.expect}`});
+          else
+            bad.push({
+              ...e,
+              detail:
+                value === undefined || value === '' ? `service ${s.name} does not set ${key}` : `${key} = ${display(key, value, p.secret)} is not ${p.expect}`,
+            });
         }
       }
       if (bad.length > 0) return result('fail', `${count(bad.length, 'setting')} missing or not ${p.expect}`, bad);
@@ -187,11 +217,19 @@ export const noLiteral = defineCheck({
           if (!v || v.envFile) continue;
           seen++;
           if (v.literal && v.value !== '') {
-            literal.push({file: v.file, line: v.line, key: `${s.name}.${key}`, detail: `service ${s.name} has ${key} written in ${v.file} (${redact(v.value)}); editing .env will not change it`});
+            literal.push({
+              file: v.file,
+              line: v.line,
+              key: `${s.name}.${key}`,
+              detail: `service ${s.name} has ${key} written in ${v.file} (${redact(v.value)}); editing .env will not change it`,
+            });
           }
         }
       }
       if (literal.length > 0) return result(p.level, `${literal.length} credentials are written into the Compose file`, literal);
-      return result('pass', seen > 0 ? `${seen === 1 ? 'the setting comes' : `${seen} settings all come`} from the environment` : 'none of these keys is set in the Compose file');
+      return result(
+        'pass',
+        seen > 0 ? `${seen === 1 ? 'the setting comes' : `${seen} settings all come`} from the environment` : 'none of these keys is set in the Compose file',
+      );
     }),
 });

@@ -17,4 +17,3 @@ export interface CheckDef<S extends z.ZodType = z.ZodType> {
 export function defineCheck<S extends z.ZodType>(def: CheckDef<S>): CheckDef<S> {
   return def;
 }
-

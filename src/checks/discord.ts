@@ -156,7 +156,7 @@ async function yamls(ctx: Context, model: ComposeModel): Promise<YamlFile[]> {
 function fieldOf(files: YamlFile[], service: string, field: string): {value: unknown; file: string; line?: number} | undefined {
   for (let i = files.length - 1; i >= 0; i--) {
     const y = files[i]!;
-    const svc = ((y.data as {services?: Record<string, unknown>} | null)?.services ?? {})[service];
+    const svc = (y.data as {services?: Record<string, unknown>} | null)?.services?.[service];
     if (svc && typeof svc === 'object' && Object.hasOwn(svc, field)) {
       return {value: (svc as Record<string, unknown>)[field], file: y.file, line: lineOf(y, ['services', service, field])};
     }
@@ -165,10 +165,15 @@ function fieldOf(files: YamlFile[], service: string, field: string): {value: unk
 }
 
 /** The line of one entry of a service's list or mapping field (env_file, depends_on), in the last file that has it. */
-function entryLine(files: YamlFile[], service: string, field: string, match: (entry: unknown, key: PathKey) => boolean): {file: string; line?: number} | undefined {
+function entryLine(
+  files: YamlFile[],
+  service: string,
+  field: string,
+  match: (entry: unknown, key: PathKey) => boolean,
+): {file: string; line?: number} | undefined {
   for (let i = files.length - 1; i >= 0; i--) {
     const y = files[i]!;
-    const value = (((y.data as {services?: Record<string, unknown>} | null)?.services ?? {})[service] as Record<string, unknown> | undefined)?.[field];
+    const value = ((y.data as {services?: Record<string, unknown>} | null)?.services?.[service] as Record<string, unknown> | undefined)?.[field];
     if (value === undefined) continue;
     if (Array.isArray(value)) {
       const n = value.findIndex((e, k) => match(e, k));
@@ -227,7 +232,11 @@ export const instances = defineCheck({
     // A folder per bot, and the bot's env_file inside that same folder.
     for (const b of fleet.bots) {
       if (!b.dir) {
-        bad.push({...b.at, key: b.name, detail: `service ${b.name} mounts no folder under ${p.root}/: its config.toml and personality.txt come from nowhere this deployment shows`});
+        bad.push({
+          ...b.at,
+          key: b.name,
+          detail: `service ${b.name} mounts no folder under ${p.root}/: its config.toml and personality.txt come from nowhere this deployment shows`,
+        });
         continue;
       }
       if (model && b.service) {
@@ -235,10 +244,19 @@ export const instances = defineCheck({
           const other = instanceDirOf(f, p.root);
           if (other && other !== b.dir) {
             const at = await envFileLine(ctx, model, b.service, f);
-            bad.push({...at, key: `${b.name}.env_file`, detail: `service ${b.name} reads ${f} but mounts ${b.dir}: its secrets and its config.toml belong to different bots`});
+            bad.push({
+              ...at,
+              key: `${b.name}.env_file`,
+              detail: `service ${b.name} reads ${f} but mounts ${b.dir}: its secrets and its config.toml belong to different bots`,
+            });
           }
         }
-        if (!b.dirAt) bad.push({...b.at, key: b.name, detail: `service ${b.name} reads ${b.dir} through env_file but does not mount it: the bot cannot read its config.toml`});
+        if (!b.dirAt)
+          bad.push({
+            ...b.at,
+            key: b.name,
+            detail: `service ${b.name} reads ${b.dir} through env_file but does not mount it: the bot cannot read its config.toml`,
+          });
       }
     }
 
@@ -247,7 +265,12 @@ export const instances = defineCheck({
     for (const b of fleet.bots) if (b.dir) byDir.set(b.dir, [...(byDir.get(b.dir) ?? []), b]);
     for (const [dir, bots] of byDir) {
       if (bots.length < 2) continue;
-      for (const b of bots) bad.push({...(b.dirAt ?? b.at), key: b.name, detail: `${dir} is the config folder of ${bots.length} bots (${bots.map((x) => x.name).join(', ')}): they share config.toml and its prefix`});
+      for (const b of bots)
+        bad.push({
+          ...(b.dirAt ?? b.at),
+          key: b.name,
+          detail: `${dir} is the config folder of ${bots.length} bots (${bots.map((x) => x.name).join(', ')}): they share config.toml and its prefix`,
+        });
     }
     if (model) {
       const byEnv = new Map<string, Bot[]>();
@@ -256,7 +279,11 @@ export const instances = defineCheck({
         if (bots.length < 2) continue;
         for (const b of bots) {
           const at = await envFileLine(ctx, model, b.service!, file);
-          bad.push({...at, key: `${b.name}.env_file`, detail: `${file} is read by ${bots.length} bots (${bots.map((x) => x.name).join(', ')}): each bot keeps its settings and secrets in its own .env`});
+          bad.push({
+            ...at,
+            key: `${b.name}.env_file`,
+            detail: `${file} is read by ${bots.length} bots (${bots.map((x) => x.name).join(', ')}): each bot keeps its settings and secrets in its own .env`,
+          });
         }
       }
     }
@@ -298,11 +325,17 @@ export const instances = defineCheck({
       const used = new Set(dirs);
       for (const env of await ctx.glob([`${p.root}/*/.env`])) {
         const dir = posix.dirname(env);
-        if (!used.has(dir)) warn.push({file: env, key: posix.basename(dir), detail: `${dir} has a .env but no Compose service mounts it: a bot that was removed, or one that never runs`});
+        if (!used.has(dir))
+          warn.push({
+            file: env,
+            key: posix.basename(dir),
+            detail: `${dir} has a .env but no Compose service mounts it: a bot that was removed, or one that never runs`,
+          });
       }
     }
     if (bad.length > 0) return result('fail', `${count(bad.length, 'problem')} with the one-folder-per-bot layout`, [...bad, ...warn]);
-    if (warn.length > 0) return result('warn', `${count(warn.length, 'folder')} under ${p.root}/ ${warn.length === 1 ? 'is' : 'are'} not run by any service`, [...good, ...warn]);
+    if (warn.length > 0)
+      return result('warn', `${count(warn.length, 'folder')} under ${p.root}/ ${warn.length === 1 ? 'is' : 'are'} not run by any service`, [...good, ...warn]);
     return result('pass', `${count(fleet.bots.length, 'bot')}, each with its own folder`, good);
   },
 });
@@ -357,7 +390,10 @@ export const instanceEnv = defineCheck({
       }
       const folder = b.dir ? posix.basename(b.dir) : undefined;
       if (p.matchDir !== 'off' && folder !== undefined && s.value !== folder) {
-        (p.matchDir === 'fail' ? bad : soft).push({...e, detail: `bot ${b.name}: ${shown} differs from its folder name "${folder}"; naming it after the folder keeps them apart at a glance`});
+        (p.matchDir === 'fail' ? bad : soft).push({
+          ...e,
+          detail: `bot ${b.name}: ${shown} differs from its folder name "${folder}"; naming it after the folder keeps them apart at a glance`,
+        });
         continue;
       }
       good.push({...e, detail: `bot ${b.name}: ${shown}`});
@@ -414,7 +450,7 @@ export const distinct = defineCheck({
 
 export const placeholders = defineCheck({
   id: 'discord.placeholders',
-  summary: 'No value in the .env files (or a bot\'s environment) starts with the template prefix `your-`, and every required key is set for every bot.',
+  summary: "No value in the .env files (or a bot's environment) starts with the template prefix `your-`, and every required key is set for every bot.",
   params: z.strictObject({
     ...FleetShape,
     /** The .env files to read line by line (globs). */
@@ -433,7 +469,12 @@ export const placeholders = defineCheck({
       const at = `${file}:${line}:${key}`;
       if (seen.has(at)) return;
       seen.add(at);
-      bad.push({file, line, key, detail: `${who}${key} still holds the template's placeholder (${display(key, value)}); the bot refuses to start on required keys, and optional ones silently misbehave`});
+      bad.push({
+        file,
+        line,
+        key,
+        detail: `${who}${key} still holds the template's placeholder (${display(key, value)}); the bot refuses to start on required keys, and optional ones silently misbehave`,
+      });
     };
     for (const file of await ctx.glob(p.files)) {
       const env = await ctx.envFile(file);
@@ -454,7 +495,12 @@ export const placeholders = defineCheck({
       }
     }
     if (values === 0 && fleet.bots.length === 0) return result('skip', 'no .env file and no bot to read');
-    if (bad.length > 0) return result('fail', `${count(bad.length, 'setting')} still ${bad.length === 1 ? 'holds a placeholder or is' : 'hold placeholders or are'} missing`, bad);
+    if (bad.length > 0)
+      return result(
+        'fail',
+        `${count(bad.length, 'setting')} still ${bad.length === 1 ? 'holds a placeholder or is' : 'hold placeholders or are'} missing`,
+        bad,
+      );
     return result('pass', `no value starts with "${p.prefix}"${p.required.length > 0 ? `, and every bot sets ${p.required.join(', ')}` : ''}`);
   },
 });
@@ -483,7 +529,12 @@ export const mcpAuth = defineCheck({
       const token = b.env.get(p.tokenKey);
       const v = token?.value ?? '';
       if (isLoopback(addr)) {
-        good.push({file: bind?.file ?? ownEnv(b), line: bind?.line, key: p.bindKey, detail: `bot ${b.name} binds ${addr}: loopback, reachable only inside its own container`});
+        good.push({
+          file: bind?.file ?? ownEnv(b),
+          line: bind?.line,
+          key: p.bindKey,
+          detail: `bot ${b.name} binds ${addr}: loopback, reachable only inside its own container`,
+        });
         continue;
       }
       if (v === '' || isPlaceholder(v)) {
@@ -496,7 +547,8 @@ export const mcpAuth = defineCheck({
         });
       } else good.push({file: token!.file, line: token!.line, key: p.tokenKey, detail: `bot ${b.name} binds ${addr} and requires a token (${redact(v)})`});
     }
-    if (bad.length > 0) return result('fail', `${count(bad.length, 'bot')} ${bad.length === 1 ? 'exposes' : 'expose'} MCP beyond loopback without a token`, bad);
+    if (bad.length > 0)
+      return result('fail', `${count(bad.length, 'bot')} ${bad.length === 1 ? 'exposes' : 'expose'} MCP beyond loopback without a token`, bad);
     return result('pass', `every bot that binds beyond loopback requires a token (${count(fleet.bots.length, 'bot')})`, good);
   },
 });
@@ -532,26 +584,47 @@ export const gatewayTokenCheck = defineCheck({
     for (const gw of fleet.gateways) {
       const t = gatewayToken(fleet.model, gw, p.keys);
       if (!t || t.value === '') {
-        bad.push({file: t?.file ?? gw.file, line: t?.line ?? gw.line, key: t?.key ?? p.keys[0], detail: `gateway ${gw.name} has no token: it refuses to start`});
+        bad.push({
+          file: t?.file ?? gw.file,
+          line: t?.line ?? gw.line,
+          key: t?.key ?? p.keys[0],
+          detail: `gateway ${gw.name} has no token: it refuses to start`,
+        });
         continue;
       }
       const shape = shapeOf(t.value);
-      if (isPlaceholder(t.value)) bad.push({file: t.file, line: t.line, key: t.key, detail: `gateway ${gw.name}: the token is a template placeholder (${redact(t.value)})`});
-      else if (p.minBits > 0 && shape.bits < p.minBits) bad.push({file: t.file, line: t.line, key: t.key, detail: `gateway ${gw.name}: the token is weaker than ${p.minBits} bits (${redact(t.value)})`});
+      if (isPlaceholder(t.value))
+        bad.push({file: t.file, line: t.line, key: t.key, detail: `gateway ${gw.name}: the token is a template placeholder (${redact(t.value)})`});
+      else if (p.minBits > 0 && shape.bits < p.minBits)
+        bad.push({file: t.file, line: t.line, key: t.key, detail: `gateway ${gw.name}: the token is weaker than ${p.minBits} bits (${redact(t.value)})`});
       else good.push({file: t.file, line: t.line, key: t.key, detail: `gateway ${gw.name}: ${redact(t.value)}`});
       if (!p.match) continue;
       for (const b of fleet.bots) {
         const s = b.env.get(p.botKey);
         if (!s || s.value === '') {
-          notes.push({file: s?.file ?? ownEnv(b), line: s?.line, key: p.botKey, detail: `bot ${b.name} sets no ${p.botKey} (judged by the item on bot tokens)`});
+          notes.push({
+            file: s?.file ?? ownEnv(b),
+            line: s?.line,
+            key: p.botKey,
+            detail: `bot ${b.name} sets no ${p.botKey} (judged by the item on bot tokens)`,
+          });
           continue;
         }
         if (s.value === t.value) good.push({file: s.file, line: s.line, key: p.botKey, detail: `bot ${b.name}: the same value as the gateway's`});
-        else bad.push({file: s.file, line: s.line, key: p.botKey, detail: `bot ${b.name}: differs from gateway ${gw.name}'s token (${redact(s.value)} vs ${redact(t.value)}), so the gateway's calls to it are refused with 401`});
+        else
+          bad.push({
+            file: s.file,
+            line: s.line,
+            key: p.botKey,
+            detail: `bot ${b.name}: differs from gateway ${gw.name}'s token (${redact(s.value)} vs ${redact(t.value)}), so the gateway's calls to it are refused with 401`,
+          });
       }
     }
     if (bad.length > 0) return result('fail', `${count(bad.length, 'problem')} with the gateway token`, [...bad, ...notes]);
-    return result('pass', p.match ? `the gateway's token is set and every bot with a token shares it` : `the gateway's token is at least ${p.minBits} bits`, [...good, ...notes]);
+    return result('pass', p.match ? `the gateway's token is set and every bot with a token shares it` : `the gateway's token is at least ${p.minBits} bits`, [
+      ...good,
+      ...notes,
+    ]);
   },
 });
 
@@ -623,11 +696,15 @@ export const gatewayBackends = defineCheck({
           }
           const bot = fleet.bots.find((b) => b.name === target.name);
           if (!bot) {
-            bad.push({...at, detail: `gateway ${gw.name}: ${r.name} points at service ${target.name}, which is not a bot (it mounts no folder under ${p.root}/)`});
+            bad.push({
+              ...at,
+              detail: `gateway ${gw.name}: ${r.name} points at service ${target.name}, which is not a bot (it mounts no folder under ${p.root}/)`,
+            });
             continue;
           }
           const port = bot.env.get(p.portKey)?.value || p.defaultPort;
-          if (r.port !== port) bad.push({...at, detail: `gateway ${gw.name}: ${r.name} calls port ${r.port}, but bot ${bot.name} listens on ${port} (${p.portKey})`});
+          if (r.port !== port)
+            bad.push({...at, detail: `gateway ${gw.name}: ${r.name} calls port ${r.port}, but bot ${bot.name} listens on ${port} (${p.portKey})`});
         }
         for (const b of fleet.bots) {
           const routed = routes.some((r) => r.host === b.name);
@@ -639,13 +716,27 @@ export const gatewayBackends = defineCheck({
         const dep = fieldOf(files, gw.name, 'depends_on');
         const names = Array.isArray(dep?.value) ? dep.value.map(String) : dep?.value && typeof dep.value === 'object' ? Object.keys(dep.value) : [];
         for (const n of names) {
-          if (!model.services.has(n)) bad.push({...(entryLine(files, gw.name, 'depends_on', (e, k) => e === n || k === n) ?? dep!), key: `${gw.name}.depends_on`, detail: `gateway ${gw.name} depends on ${n}, which is not a service: Compose refuses the file`});
+          if (!model.services.has(n))
+            bad.push({
+              ...(entryLine(files, gw.name, 'depends_on', (e, k) => e === n || k === n) ?? dep!),
+              key: `${gw.name}.depends_on`,
+              detail: `gateway ${gw.name} depends on ${n}, which is not a service: Compose refuses the file`,
+            });
         }
         for (const b of fleet.bots) {
           if (names.includes(b.name)) {
-            good.push({...(entryLine(files, gw.name, 'depends_on', (e, k) => e === b.name || k === b.name) ?? dep!), key: `${gw.name}.depends_on`, detail: `gateway ${gw.name} waits for ${b.name}`});
+            good.push({
+              ...(entryLine(files, gw.name, 'depends_on', (e, k) => e === b.name || k === b.name) ?? dep!),
+              key: `${gw.name}.depends_on`,
+              detail: `gateway ${gw.name} waits for ${b.name}`,
+            });
           } else {
-            bad.push({file: dep?.file ?? gw.file, line: dep?.line ?? gw.line, key: `${gw.name}.depends_on`, detail: `gateway ${gw.name} does not depend on bot ${b.name}: it may start before that bot answers`});
+            bad.push({
+              file: dep?.file ?? gw.file,
+              line: dep?.line ?? gw.line,
+              key: `${gw.name}.depends_on`,
+              detail: `gateway ${gw.name} does not depend on bot ${b.name}: it may start before that bot answers`,
+            });
           }
         }
       }
@@ -675,7 +766,12 @@ export const published = defineCheck({
     const good: Evidence[] = [];
     for (const s of services) {
       if (s.networkMode?.value === 'host') {
-        bad.push({file: s.networkMode.file, line: s.networkMode.line, key: `${s.name}.network_mode`, detail: `service ${s.name} uses the host network: every port it opens is on the host's interfaces`});
+        bad.push({
+          file: s.networkMode.file,
+          line: s.networkMode.line,
+          key: `${s.name}.network_mode`,
+          detail: `service ${s.name} uses the host network: every port it opens is on the host's interfaces`,
+        });
         continue;
       }
       for (const port of s.ports) {
@@ -685,11 +781,15 @@ export const published = defineCheck({
         } else if (isLoopback(port.hostIp)) {
           good.push({...e, detail: `${port.raw}: loopback only`});
         } else {
-          bad.push({...e, detail: `${port.raw}: gateway ${s.name} publishes port ${port.target} on ${port.hostIp ?? 'every interface (0.0.0.0 and ::)'}; bind it to 127.0.0.1 and reach it through a tunnel or TLS proxy`});
+          bad.push({
+            ...e,
+            detail: `${port.raw}: gateway ${s.name} publishes port ${port.target} on ${port.hostIp ?? 'every interface (0.0.0.0 and ::)'}; bind it to 127.0.0.1 and reach it through a tunnel or TLS proxy`,
+          });
         }
       }
     }
-    if (bad.length > 0) return result('fail', `${count(bad.length, 'published port')} ${bad.length === 1 ? 'reaches' : 'reach'} beyond what the gateway should expose`, bad);
+    if (bad.length > 0)
+      return result('fail', `${count(bad.length, 'published port')} ${bad.length === 1 ? 'reaches' : 'reach'} beyond what the gateway should expose`, bad);
     if (p.role === 'bots') return result('pass', `no bot publishes a port (${count(services.length, 'bot')})`);
     return result('pass', good.length > 0 ? `the gateway publishes on loopback only` : 'the gateway publishes no port', good);
   },
@@ -716,10 +816,17 @@ export const postgresPassword = defineCheck({
     if (occurrences.length === 0) return result('skip', `no copy of ${[...p.keys, ...p.urls].join(', ')} in the files read`);
     // Where PostgreSQL can be reached from beyond its Compose network.
     const reach: Evidence[] = [];
-    const pg = model ? [...model.services.values()].filter((s) => p.services.includes(s.name) || (s.image && p.images.some((i) => imageBaseName(s.image!.value) === imageBaseName(i)))) : [];
+    const pg = model
+      ? [...model.services.values()].filter(
+          (s) => p.services.includes(s.name) || (s.image && p.images.some((i) => imageBaseName(s.image!.value) === imageBaseName(i))),
+        )
+      : [];
     for (const s of pg) {
-      if (s.networkMode?.value === 'host') reach.push({file: s.networkMode.file, line: s.networkMode.line, key: `${s.name}.network_mode`, detail: `service ${s.name} uses the host network`});
-      for (const port of s.ports) if (port.published) reach.push({file: port.file, line: port.line, key: `${s.name}.ports`, detail: `${port.raw}: service ${s.name} is published on the host`});
+      if (s.networkMode?.value === 'host')
+        reach.push({file: s.networkMode.file, line: s.networkMode.line, key: `${s.name}.network_mode`, detail: `service ${s.name} uses the host network`});
+      for (const port of s.ports)
+        if (port.published)
+          reach.push({file: port.file, line: port.line, key: `${s.name}.ports`, detail: `${port.raw}: service ${s.name} is published on the host`});
     }
     const urls = await collect(ctx, {keys: p.urls, urls: [], helm: []});
     for (const o of urls.occurrences) {
@@ -730,7 +837,12 @@ export const postgresPassword = defineCheck({
         continue;
       }
       if (host && !(model?.services.has(host) ?? false)) {
-        reach.push({file: o.file, line: o.line, key: o.key, detail: `${o.key} connects to ${host}, which is not a service of this Compose project (an external or host-reachable PostgreSQL)`});
+        reach.push({
+          file: o.file,
+          line: o.line,
+          key: o.key,
+          detail: `${o.key} connects to ${host}, which is not a service of this Compose project (an external or host-reachable PostgreSQL)`,
+        });
       }
     }
     const weak: Evidence[] = [];
@@ -738,20 +850,33 @@ export const postgresPassword = defineCheck({
     for (const o of occurrences) {
       const v = o.value ?? '';
       const why =
-        v === '' ? 'empty'
-        : p.defaults.includes(v) ? `the shipped default (${redact(v)})`
-        : isPlaceholder(v) ? `a template placeholder (${redact(v)})`
-        : [...v].length < p.minLength ? `shorter than ${p.minLength} characters (${redact(v)})`
-        : undefined;
+        v === ''
+          ? 'empty'
+          : p.defaults.includes(v)
+            ? `the shipped default (${redact(v)})`
+            : isPlaceholder(v)
+              ? `a template placeholder (${redact(v)})`
+              : [...v].length < p.minLength
+                ? `shorter than ${p.minLength} characters (${redact(v)})`
+                : undefined;
       const e = {file: o.file, line: o.line, key: o.key};
       if (why) weak.push({...e, detail: `${o.where === o.file ? '' : `${o.where}: `}${why}`});
       else fine.push({...e, detail: `${o.where === o.file ? '' : `${o.where}: `}changed from the default (${redact(v)})`});
     }
-    if (weak.length === 0) return result('pass', `every copy of the database password differs from the default (${count(occurrences.length, 'copy', 'copies')})`, fine);
+    if (weak.length === 0)
+      return result('pass', `every copy of the database password differs from the default (${count(occurrences.length, 'copy', 'copies')})`, fine);
     if (reach.length === 0) {
-      return result('pass', `the database password is weak or the default, which is tolerable only while PostgreSQL stays inside the Compose network, as it does now; change it before publishing it`, weak);
+      return result(
+        'pass',
+        `the database password is weak or the default, which is tolerable only while PostgreSQL stays inside the Compose network, as it does now; change it before publishing it`,
+        weak,
+      );
     }
-    return result('fail', `PostgreSQL is reachable beyond the Compose network and ${count(weak.length, 'copy', 'copies')} of its password ${weak.length === 1 ? 'is' : 'are'} weak or the default`, [...weak, ...reach]);
+    return result(
+      'fail',
+      `PostgreSQL is reachable beyond the Compose network and ${count(weak.length, 'copy', 'copies')} of its password ${weak.length === 1 ? 'is' : 'are'} weak or the default`,
+      [...weak, ...reach],
+    );
   },
 });
 
@@ -771,7 +896,11 @@ async function configs(ctx: Context, bots: Bot[]): Promise<{withConfig: {b: Bot;
 }
 
 function missingConfig(bots: Bot[]): Evidence[] {
-  return bots.map((b) => ({...(b.dirAt ?? b.at), key: b.name, detail: `bot ${b.name} has no config.toml to read${b.dir ? ` in ${b.dir}` : ''} (judged by the item on instance folders)`}));
+  return bots.map((b) => ({
+    ...(b.dirAt ?? b.at),
+    key: b.name,
+    detail: `bot ${b.name} has no config.toml to read${b.dir ? ` in ${b.dir}` : ''} (judged by the item on instance folders)`,
+  }));
 }
 
 const FeatureRule = z.strictObject({
@@ -799,7 +928,8 @@ function isTable(v: unknown): boolean {
 
 export const features = defineCheck({
   id: 'discord.features',
-  summary: "Every feature flag turned on in a bot's config.toml has the table it needs ([welcome], [auto_role], [minecraft]...); without it the bot turns the feature off with only a warning.",
+  summary:
+    "Every feature flag turned on in a bot's config.toml has the table it needs ([welcome], [auto_role], [minecraft]...); without it the bot turns the feature off with only a warning.",
   params: z.strictObject({
     ...FleetShape,
     rules: z.array(FeatureRule).min(1).default(DEFAULT_FEATURES),
@@ -819,19 +949,31 @@ export const features = defineCheck({
       for (const r of p.rules) {
         if (tomlGet(t, r.flag) !== true || (r.when !== undefined && tomlGet(t, r.when) !== true)) continue;
         on++;
-        if (isTable(tomlGet(t, r.section))) good.push({file: t.file, line: tomlLine(t, r.section), key: r.section, detail: `bot ${b.name}: ${r.flag} is on and [${r.section}] is there`});
-        else bad.push({file: t.file, line: tomlLine(t, r.flag), key: r.flag, detail: `bot ${b.name}: ${r.flag} is on but there is no [${r.section}] table: the bot logs a warning and leaves the feature off`});
+        if (isTable(tomlGet(t, r.section)))
+          good.push({file: t.file, line: tomlLine(t, r.section), key: r.section, detail: `bot ${b.name}: ${r.flag} is on and [${r.section}] is there`});
+        else
+          bad.push({
+            file: t.file,
+            line: tomlLine(t, r.flag),
+            key: r.flag,
+            detail: `bot ${b.name}: ${r.flag} is on but there is no [${r.section}] table: the bot logs a warning and leaves the feature off`,
+          });
       }
       if (on === 0) good.push({file: t.file, key: b.name, detail: `bot ${b.name}: no optional feature is on`});
     }
-    if (bad.length > 0) return result('fail', `${count(bad.length, 'feature')} turned on without ${bad.length === 1 ? 'its' : 'their'} configuration`, [...bad, ...missingConfig(without)]);
+    if (bad.length > 0)
+      return result('fail', `${count(bad.length, 'feature')} turned on without ${bad.length === 1 ? 'its' : 'their'} configuration`, [
+        ...bad,
+        ...missingConfig(without),
+      ]);
     return result('pass', `every feature turned on has its configuration (${count(done.size, 'config.toml')})`, [...good, ...missingConfig(without)]);
   },
 });
 
 export const featureEnv = defineCheck({
   id: 'discord.feature-env',
-  summary: "Bots whose config.toml turns a feature on set the environment keys it needs (features.minecraft needs MC_VERIFY_URL and MC_VERIFY_SECRET); skips when no bot turns it on.",
+  summary:
+    'Bots whose config.toml turns a feature on set the environment keys it needs (features.minecraft needs MC_VERIFY_URL and MC_VERIFY_SECRET); skips when no bot turns it on.',
   params: z.strictObject({
     ...FleetShape,
     flag: z.string().min(1).default('features.minecraft'),
@@ -849,7 +991,12 @@ export const featureEnv = defineCheck({
       for (const key of p.keys) {
         const s = b.env.get(key);
         if (!s || s.value === '' || isPlaceholder(s.value)) {
-          bad.push({file: s?.file ?? ownEnv(b), line: s?.line, key, detail: `bot ${b.name} turns ${p.flag} on (${t.file}:${tomlLine(t, p.flag) ?? '?'}) but ${key} is ${s?.value ? 'a placeholder' : 'not set'}`});
+          bad.push({
+            file: s?.file ?? ownEnv(b),
+            line: s?.line,
+            key,
+            detail: `bot ${b.name} turns ${p.flag} on (${t.file}:${tomlLine(t, p.flag) ?? '?'}) but ${key} is ${s?.value ? 'a placeholder' : 'not set'}`,
+          });
         } else good.push({file: s.file, line: s.line, key, detail: `bot ${b.name}: ${display(key, s.value)}`});
       }
     }
@@ -889,14 +1036,16 @@ export const configValue = defineCheck({
         bad.push({...e, detail: `bot ${b.name}: ${p.path} = ${v === undefined ? 'a table or list' : JSON.stringify(v)} is not ${p.expect}`});
       } else good.push({...e, detail: `bot ${b.name}: ${p.path} = ${JSON.stringify(v)}`});
     }
-    if (bad.length > 0) return result('fail', `${p.path} is missing or not ${p.expect} in ${count(bad.length, 'config.toml')}`, [...bad, ...missingConfig(without)]);
+    if (bad.length > 0)
+      return result('fail', `${p.path} is missing or not ${p.expect} in ${count(bad.length, 'config.toml')}`, [...bad, ...missingConfig(without)]);
     return result('pass', `${p.path} is ${p.expect} in ${count(good.length, 'config.toml')}`, [...good, ...missingConfig(without)]);
   },
 });
 
 export const prefixes = defineCheck({
   id: 'discord.prefixes',
-  summary: 'Bots that share a guild (GUILD_ID) answer to different commands: their command_prefix (with command_root) differ, so one message never triggers two bots.',
+  summary:
+    'Bots that share a guild (GUILD_ID) answer to different commands: their command_prefix (with command_root) differ, so one message never triggers two bots.',
   params: z.strictObject({
     ...FleetShape,
     guildKey: EnvKey.default('GUILD_ID'),
@@ -915,7 +1064,12 @@ export const prefixes = defineCheck({
       const guild = b.env.get(p.guildKey);
       const prefix = str(tomlGet(t, p.prefixPath));
       if (!guild?.value || prefix === undefined) {
-        notes.push({file: guild?.file ?? t.file, line: guild?.line, key: b.name, detail: `bot ${b.name}: no ${guild?.value ? p.prefixPath : p.guildKey} to compare`});
+        notes.push({
+          file: guild?.file ?? t.file,
+          line: guild?.line,
+          key: b.name,
+          detail: `bot ${b.name}: no ${guild?.value ? p.prefixPath : p.guildKey} to compare`,
+        });
         continue;
       }
       const root = p.rootPath === null ? '' : (str(tomlGet(t, p.rootPath)) ?? p.defaultRoot);
@@ -930,7 +1084,10 @@ export const prefixes = defineCheck({
         const e = {file: m.t.file, line: tomlLine(m.t, p.prefixPath), key: p.prefixPath};
         if (members.length > 1) {
           const others = members.filter((x) => x !== m).map((x) => x.b.name);
-          bad.push({...e, detail: `bot ${m.b.name} answers to "${m.command}" in guild ${m.guild.value}, as ${others.join(', ')} ${others.length === 1 ? 'does' : 'do'}: every such command triggers both`});
+          bad.push({
+            ...e,
+            detail: `bot ${m.b.name} answers to "${m.command}" in guild ${m.guild.value}, as ${others.join(', ')} ${others.length === 1 ? 'does' : 'do'}: every such command triggers both`,
+          });
         } else good.push({...e, detail: `bot ${m.b.name}: "${m.command}" in guild ${m.guild.value}`});
       }
     }
@@ -945,7 +1102,10 @@ export const prefixes = defineCheck({
 
 /** Text as compared: line endings and trailing whitespace do not make a file different. */
 function normalized(text: string): string {
-  return text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').trimEnd();
+  return text
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n?/g, '\n')
+    .trimEnd();
 }
 
 export const personality = defineCheck({
@@ -977,7 +1137,12 @@ export const personality = defineCheck({
       if (done.has(rel)) continue;
       done.add(rel);
       if (!ctx.isFile(rel)) {
-        bad.push({file: t?.file ?? rel, line: t ? tomlLine(t, 'personality_file') : undefined, key: b.name, detail: `bot ${b.name}: ${rel} does not exist, and the bot stops at startup without it`});
+        bad.push({
+          file: t?.file ?? rel,
+          line: t ? tomlLine(t, 'personality_file') : undefined,
+          key: b.name,
+          detail: `bot ${b.name}: ${rel} does not exist, and the bot stops at startup without it`,
+        });
         continue;
       }
       const text = normalized(await ctx.readText(rel));
@@ -987,7 +1152,12 @@ export const personality = defineCheck({
       }
       const hash = createHash('sha256').update(text).digest('hex');
       if ((example !== undefined && rel !== p.example && text === example) || known.has(hash)) {
-        same.push({file: rel, line: 1, key: b.name, detail: `bot ${b.name}: ${rel} is the shipped example word for word: the bot speaks with the template's generic voice`});
+        same.push({
+          file: rel,
+          line: 1,
+          key: b.name,
+          detail: `bot ${b.name}: ${rel} is the shipped example word for word: the bot speaks with the template's generic voice`,
+        });
       } else good.push({file: rel, line: 1, key: b.name, detail: `bot ${b.name}: written for this bot (${text.split('\n').length} lines)`});
     }
     if (bad.length > 0) return result('fail', `${count(bad.length, 'personality file')} missing or empty`, [...bad, ...same]);
@@ -1006,7 +1176,8 @@ const ServicesShape = {
 
 export const restartPolicy = defineCheck({
   id: 'discord.restart-policy',
-  summary: 'Every Compose service (or those named) has a restart policy that brings it back after a crash and a daemon restart: unless-stopped or always (deploy.restart_policy condition any counts too).',
+  summary:
+    'Every Compose service (or those named) has a restart policy that brings it back after a crash and a daemon restart: unless-stopped or always (deploy.restart_policy condition any counts too).',
   params: z.strictObject({
     ...ServicesShape,
     allowed: z.array(z.string().min(1)).default(['unless-stopped', 'always']),
@@ -1023,10 +1194,24 @@ export const restartPolicy = defineCheck({
       const deploy = fieldOf(files, s.name, 'deploy');
       const condition = (deploy?.value as {restart_policy?: {condition?: unknown}} | undefined)?.restart_policy?.condition;
       const value = str(r?.value);
-      if (value !== undefined && p.allowed.includes(value)) good.push({file: r!.file, line: r!.line, key: `${s.name}.restart`, detail: `service ${s.name}: restart ${value}`});
-      else if (value === undefined && condition === 'any') good.push({file: deploy!.file, line: deploy!.line, key: `${s.name}.deploy`, detail: `service ${s.name}: restart_policy condition any`});
-      else if (r) bad.push({file: r.file, line: r.line, key: `${s.name}.restart`, detail: `service ${s.name}: restart ${value ?? JSON.stringify(r.value)} does not bring it back (${p.allowed.join(' or ')} does)`});
-      else bad.push({file: s.file, line: s.line, key: `${s.name}.restart`, detail: `service ${s.name} has no restart policy: after a crash or a Docker restart it stays down`});
+      if (value !== undefined && p.allowed.includes(value))
+        good.push({file: r!.file, line: r!.line, key: `${s.name}.restart`, detail: `service ${s.name}: restart ${value}`});
+      else if (value === undefined && condition === 'any')
+        good.push({file: deploy!.file, line: deploy!.line, key: `${s.name}.deploy`, detail: `service ${s.name}: restart_policy condition any`});
+      else if (r)
+        bad.push({
+          file: r.file,
+          line: r.line,
+          key: `${s.name}.restart`,
+          detail: `service ${s.name}: restart ${value ?? JSON.stringify(r.value)} does not bring it back (${p.allowed.join(' or ')} does)`,
+        });
+      else
+        bad.push({
+          file: s.file,
+          line: s.line,
+          key: `${s.name}.restart`,
+          detail: `service ${s.name} has no restart policy: after a crash or a Docker restart it stays down`,
+        });
     }
     if (bad.length > 0) return result('fail', `${count(bad.length, 'service')} would stay down after a crash or reboot`, bad);
     return result('pass', `every service restarts by itself (${count(good.length, 'service')})`, good);
@@ -1079,7 +1264,10 @@ export const logRotation = defineCheck({
       const hint = daemon
         ? ` (daemon.json: ${daemon.message})`
         : '; bound them in the Compose file (logging.options.max-size), or in /etc/docker/daemon.json and run with --input host=local so it is read';
-      return result('fail', `${count(unbounded.length, 'service')} ${unbounded.length === 1 ? 'logs' : 'log'} without a size limit${hint}`, [...unbounded, ...(daemon ? daemon.evidence : [])]);
+      return result('fail', `${count(unbounded.length, 'service')} ${unbounded.length === 1 ? 'logs' : 'log'} without a size limit${hint}`, [
+        ...unbounded,
+        ...(daemon ? daemon.evidence : []),
+      ]);
     }
     const via = inherited ? [...inherit.map((x) => said(x, "sets no logging and inherits daemon.json's bound")), ...daemon!.evidence] : [];
     return result('pass', `every service's log is bounded (${count(good.length + inherit.length, 'service')})`, [...good, ...via]);

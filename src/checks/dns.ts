@@ -53,7 +53,8 @@ async function viaServer(name: string, server: string, ms: number, signal: Abort
   const ask = (rr: 'A' | 'AAAA') =>
     (rr === 'A' ? resolver.resolve4(name) : resolver.resolve6(name)).then(
       (list): Answer => ({addresses: list.map(canon)}),
-      (err: NodeJS.ErrnoException): Answer => (NOT_THERE.has(err.code ?? '') ? {missing: `${rr}: ${err.code}`} : {error: `${rr} query: ${err.code ?? errorMessage(err)}`}),
+      (err: NodeJS.ErrnoException): Answer =>
+        NOT_THERE.has(err.code ?? '') ? {missing: `${rr}: ${err.code}`} : {error: `${rr} query: ${err.code ?? errorMessage(err)}`},
     );
   return withDeadline<Answer>(
     (stop) => {
@@ -85,7 +86,10 @@ export const resolves = defineCheck({
     /** Ask this server (A and AAAA queries) instead of the system resolver (getaddrinfo: /etc/hosts, then DNS). */
     server: Server.optional(),
     /** Every one of these addresses must be among the answers. */
-    expect: z.array(z.string().refine((a) => isIP(a) !== 0, 'expect holds IP addresses')).min(1).optional(),
+    expect: z
+      .array(z.string().refine((a) => isIP(a) !== 0, 'expect holds IP addresses'))
+      .min(1)
+      .optional(),
     /** With expect: any other address fails too. */
     exact: z.boolean().default(false),
     /** An IPv6 address (AAAA record) must be among the answers. */

@@ -15,7 +15,12 @@ export const present = defineCheck({
     const file = p.file ?? ctx.pack.files.env[0] ?? '.env';
     const env = await ctx.envFile(file);
     if (!env) return result('fail', `${file} does not exist`, [{file, detail: 'missing'}]);
-    const dupes: Evidence[] = [...env.duplicates].map(([key, lines]) => ({file, line: lines.at(-1), key, detail: `defined ${lines.length} times (lines ${lines.join(', ')}); the last wins`}));
+    const dupes: Evidence[] = [...env.duplicates].map(([key, lines]) => ({
+      file,
+      line: lines.at(-1),
+      key,
+      detail: `defined ${lines.length} times (lines ${lines.join(', ')}); the last wins`,
+    }));
     if (dupes.length > 0) return result('warn', `${file} defines ${dupes.length} keys more than once`, dupes);
     return result('pass', `${file} has ${env.entries.size} keys`, [{file, detail: `${env.entries.size} keys`}]);
   },
@@ -51,10 +56,15 @@ export const value = defineCheck({
     const good: Evidence[] = [];
     for (const o of occurrences) {
       const v = o.value ?? '';
-      const ok = v !== '' && (!pattern || pattern.test(v)) && !(reject && reject.test(v));
+      const ok = v !== '' && (!pattern || pattern.test(v)) && !reject?.test(v);
       (ok ? good : bad).push(evidenceOf(o, ok ? show(o.key, o.value) : `${show(o.key, o.value)} is not ${p.expect}`));
     }
-    if (bad.length > 0) return result('fail', `${names}: ${occurrences.length === 1 ? 'the only copy is' : `${bad.length} of ${count(occurrences.length, 'copy', 'copies')} ${bad.length === 1 ? 'is' : 'are'}`} not ${p.expect}`, [...bad, ...notes]);
+    if (bad.length > 0)
+      return result(
+        'fail',
+        `${names}: ${occurrences.length === 1 ? 'the only copy is' : `${bad.length} of ${count(occurrences.length, 'copy', 'copies')} ${bad.length === 1 ? 'is' : 'are'}`} not ${p.expect}`,
+        [...bad, ...notes],
+      );
     return result('pass', `${names} is ${p.expect}`, [...good, ...notes]);
   },
 });

@@ -220,7 +220,10 @@ export const mode = defineCheck({
     .strictObject({
       paths: Paths,
       /** Octal, e.g. "0600" or "640": any bit set beyond it fails. */
-      max: z.string().regex(/^0?[0-7]{3,4}$/, 'max is an octal mode such as "0600"').optional(),
+      max: z
+        .string()
+        .regex(/^0?[0-7]{3,4}$/, 'max is an octal mode such as "0600"')
+        .optional(),
       notWorldReadable: z.boolean().default(false),
       missing: Missing,
     })
@@ -234,7 +237,12 @@ export const mode = defineCheck({
       const m = s.stats.mode & 0o7777;
       const extra = max === undefined ? 0 : m & ~max;
       const problems: string[] = [];
-      if (extra !== 0) problems.push(`${BIT_NAMES.filter(([b]) => extra & b).map(([, n]) => n).join(', ')} beyond ${octal(max!)}`);
+      if (extra !== 0)
+        problems.push(
+          `${BIT_NAMES.filter(([b]) => extra & b)
+            .map(([, n]) => n)
+            .join(', ')} beyond ${octal(max!)}`,
+        );
       if (p.notWorldReadable && m & 0o004) problems.push('readable by others');
       const what = `${kind(s.stats)} mode ${octal(m)}`;
       if (problems.length > 0) return {status: 'fail', detail: `${what}: ${problems.join('; ')}`};
@@ -323,37 +331,44 @@ export const symlink = defineCheck({
     missing: Missing,
   }),
   run: (ctx, p, signal) =>
-    perPath(ctx, p.paths, signal, false, {ok: p.target ? `link to ${p.target}` : 'are symlinks', bad: p.target ? `are not symlinks to ${p.target}` : 'are not symlinks'}, async (t) => {
-      let l: Stats;
-      try {
-        l = await lstat(t.abs);
-      } catch (err) {
-        if (isMissing(err)) return missingOutcome(p.missing, 'does not exist');
-        throw err;
-      }
-      if (!l.isSymbolicLink()) return {status: 'fail', detail: `is a ${kind(l)}, not a symlink`};
-      const text = await readlink(t.abs);
-      const points = resolve(dirname(t.abs), text);
-      const dangling = await stat(t.abs).then(
-        () => false,
-        () => true,
-      );
-      const real = dangling ? points : await realpath(t.abs);
-      const detail = `-> ${text}${dangling ? ' (dangling: the target does not exist)' : ''}`;
-      if (dangling) return {status: 'fail', detail};
-      if (p.target !== undefined) {
-        const want = isAbsolute(p.target) ? resolve(p.target) : resolve(ctx.root, p.target);
-        const same = text === p.target || points === want || real === (await realish(want));
-        if (!same) return {status: 'fail', detail: `${detail}, not ${p.target}`};
-        // Asked for by name: leaving the root is what the pack wants, not a surprise.
-        return {status: 'pass', detail, ...(t.outside ? {leftRoot: t.outside} : {})};
-      }
-      if (isAbsolute(t.given)) return {status: 'pass', detail};
-      const root = await realish(resolve(ctx.root));
-      const r = relative(root, real);
-      const out = r === '..' || r.startsWith(`..${sep}`) || isAbsolute(r);
-      return {status: 'pass', detail, ...(out ? {leftRoot: real} : {})};
-    }),
+    perPath(
+      ctx,
+      p.paths,
+      signal,
+      false,
+      {ok: p.target ? `link to ${p.target}` : 'are symlinks', bad: p.target ? `are not symlinks to ${p.target}` : 'are not symlinks'},
+      async (t) => {
+        let l: Stats;
+        try {
+          l = await lstat(t.abs);
+        } catch (err) {
+          if (isMissing(err)) return missingOutcome(p.missing, 'does not exist');
+          throw err;
+        }
+        if (!l.isSymbolicLink()) return {status: 'fail', detail: `is a ${kind(l)}, not a symlink`};
+        const text = await readlink(t.abs);
+        const points = resolve(dirname(t.abs), text);
+        const dangling = await stat(t.abs).then(
+          () => false,
+          () => true,
+        );
+        const real = dangling ? points : await realpath(t.abs);
+        const detail = `-> ${text}${dangling ? ' (dangling: the target does not exist)' : ''}`;
+        if (dangling) return {status: 'fail', detail};
+        if (p.target !== undefined) {
+          const want = isAbsolute(p.target) ? resolve(p.target) : resolve(ctx.root, p.target);
+          const same = text === p.target || points === want || real === (await realish(want));
+          if (!same) return {status: 'fail', detail: `${detail}, not ${p.target}`};
+          // Asked for by name: leaving the root is what the pack wants, not a surprise.
+          return {status: 'pass', detail, ...(t.outside ? {leftRoot: t.outside} : {})};
+        }
+        if (isAbsolute(t.given)) return {status: 'pass', detail};
+        const root = await realish(resolve(ctx.root));
+        const r = relative(root, real);
+        const out = r === '..' || r.startsWith(`..${sep}`) || isAbsolute(r);
+        return {status: 'pass', detail, ...(out ? {leftRoot: real} : {})};
+      },
+    ),
 });
 
 /** `pattern` compiled with `flags`, or the SyntaxError's message. */
@@ -393,7 +408,10 @@ export const contains = defineCheck({
       paths: Paths,
       pattern: z.string().min(1),
       /** RegExp flags: i (ignore case), m (^ $ per line), s (. matches newlines), u. */
-      flags: z.string().regex(/^(?!.*(.).*\1)[imsu]*$/, 'flags are some of i, m, s, u').default(''),
+      flags: z
+        .string()
+        .regex(/^(?!.*(.).*\1)[imsu]*$/, 'flags are some of i, m, s, u')
+        .default(''),
       expect: z.enum(['match', 'no-match']).default('match'),
       /** The match may be a secret: never show the matching line. */
       secret: z.boolean().default(false),
@@ -402,7 +420,8 @@ export const contains = defineCheck({
     .refine((p) => typeof compile(p.pattern, p.flags) !== 'string', {message: 'pattern is not a valid regular expression', path: ['pattern']}),
   run: (ctx, p, signal) => {
     const re = compile(p.pattern, p.flags) as RegExp;
-    const words = p.expect === 'match' ? {ok: 'match the pattern', bad: 'do not match the pattern'} : {ok: 'do not match the pattern', bad: 'match the pattern'};
+    const words =
+      p.expect === 'match' ? {ok: 'match the pattern', bad: 'do not match the pattern'} : {ok: 'do not match the pattern', bad: 'match the pattern'};
     return perPath(ctx, p.paths, signal, true, words, async (t) => {
       const s = await statOrMissing(t.abs);
       if ('missing' in s) return missingOutcome(p.missing, s.missing);

@@ -67,12 +67,7 @@ function at(o: Occurrence): string {
 }
 
 /** Collects every copy of the selected setting and judges each non-empty one. */
-async function judgeCopies<T>(
-  ctx: Context,
-  sel: Selector,
-  required: boolean,
-  judge: (value: string, o: Occurrence) => Judged<T>,
-): Promise<Judgement<T>> {
+async function judgeCopies<T>(ctx: Context, sel: Selector, required: boolean, judge: (value: string, o: Occurrence) => Judged<T>): Promise<Judgement<T>> {
   const {occurrences, notes} = await collect(ctx, sel);
   const names = namesOf(sel);
   const j: Judgement<T> = {names, total: 0, bad: [], good: [], parsed: [], ignored: [], notes};
@@ -203,7 +198,9 @@ async function comparePublic<K>(
     }
     const wrong = privates.filter((pr) => !same(pr.value, r.value));
     if (wrong.length === 0) {
-      out.good.push(evidenceOf(o, `public key (${r.detail}) matches the private key${privates.length > 1 ? 's' : ''} at ${privates.map((pr) => at(pr.o)).join(', ')}`));
+      out.good.push(
+        evidenceOf(o, `public key (${r.detail}) matches the private key${privates.length > 1 ? 's' : ''} at ${privates.map((pr) => at(pr.o)).join(', ')}`),
+      );
     } else {
       const gives = wrong.map((pr) => `${at(pr.o)} gives ${describe(pr.value)}`).join('; ');
       out.bad.push(evidenceOf(o, `public key (${r.detail}) is not derived from the private key (${gives})`));
@@ -240,7 +237,14 @@ export const x25519Keypair = defineCheck({
       return ok(pub, `X25519 private key, 32 bytes (${redact(v)})`);
     });
     if (j.early) return j.early;
-    const pair = await comparePublic(ctx, p.publicKey, j.parsed, key32, (a, b) => a.equals(b), (k) => k.toString('base64'));
+    const pair = await comparePublic(
+      ctx,
+      p.publicKey,
+      j.parsed,
+      key32,
+      (a, b) => a.equals(b),
+      (k) => k.toString('base64'),
+    );
     return conclude(j, 'an X25519 private key (base64 of 32 bytes) with its public key', pair.bad, pair.good);
   },
 });
@@ -295,7 +299,11 @@ export const rsaKey = defineCheck({
           const wrong = j.parsed.filter((pr) => !pr.value.equals(r.value));
           const head = `${r.detail} ${fingerprint(r.value)}`;
           if (wrong.length === 0) extraGood.push({file, detail: `${head} matches the private key`});
-          else extraBad.push({file, detail: `${head} is not the public half of the private key (${wrong.map((w) => `${at(w.o)} gives ${fingerprint(w.value)}`).join('; ')})`});
+          else
+            extraBad.push({
+              file,
+              detail: `${head} is not the public half of the private key (${wrong.map((w) => `${at(w.o)} gives ${fingerprint(w.value)}`).join('; ')})`,
+            });
         }
       }
     }
@@ -347,7 +355,14 @@ export const nkey = defineCheck({
       const d = decodeNkey(v, 'public');
       return d.ok ? ok(d.value, `${d.value.role} ${showNkey(v)}`) : bad(`${d.why} (${showNkey(v)})`);
     };
-    const pair = await comparePublic(ctx, p.publicKey, j.parsed, parsePub, (a, b) => a.letter === b.letter && a.raw.equals(b.raw), (k) => encodeNkeyPublic(k.role, k.raw));
+    const pair = await comparePublic(
+      ctx,
+      p.publicKey,
+      j.parsed,
+      parsePub,
+      (a, b) => a.letter === b.letter && a.raw.equals(b.raw),
+      (k) => encodeNkeyPublic(k.role, k.raw),
+    );
     return conclude(j, what, pair.bad, pair.good);
   },
 });
@@ -408,7 +423,10 @@ export const webhookSecret = defineCheck({
 
 /** Why a host is local, or undefined when it is not. `hostname` as WHATWG URL gives it. */
 function localHost(hostname: string): string | undefined {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const h = hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
   if (h === 'localhost' || h.endsWith('.localhost')) return 'localhost';
   if (/^127\.\d+\.\d+\.\d+$/.test(h)) return 'a loopback address';
   if (h === '0.0.0.0') return 'the unspecified address 0.0.0.0';
@@ -443,7 +461,10 @@ export const url = defineCheck({
     ...Required,
     ...UrlRules,
     /** Allowed schemes, without `:` (e.g. `tls` for NATS, `https`). */
-    schemes: z.array(z.string().regex(/^[a-z][a-z0-9+.-]*$/, 'a URL scheme such as https')).min(1).default(['https']),
+    schemes: z
+      .array(z.string().regex(/^[a-z][a-z0-9+.-]*$/, 'a URL scheme such as https'))
+      .min(1)
+      .default(['https']),
   }),
   async run(ctx, p) {
     const j = await judgeCopies(ctx, p, p.required, (v) => {
@@ -511,7 +532,8 @@ export const origins = defineCheck({
 // Go durations
 
 const NS: Record<string, number> = {ns: 1, us: 1e3, '\u00b5s': 1e3, '\u03bcs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9};
-const MAX_NS = 9223372036854775807;
+// Go's largest Duration (2^63 - 1 ns), as the nearest double: durations are compared, not printed.
+const MAX_NS = 2 ** 63;
 
 /** Nanoseconds, as Go's time.ParseDuration reads the value, or why it would reject it. */
 function parseGoDuration(value: string): {ns: number} | {why: string} {

@@ -8,14 +8,17 @@ import type {HelmValues} from '../sources/helm.js';
 import {formatPath, type PathKey} from '../sources/yamlDoc.js';
 import {parseValuePath} from '../sources/valuePath.js';
 
-const ValuesPath = z.string().min(1).refine((s) => {
-  try {
-    parseValuePath(s);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'a values path such as the0Api.env.JWT_SECRET or ingress.annotations["a.b/c"]');
+const ValuesPath = z
+  .string()
+  .min(1)
+  .refine((s) => {
+    try {
+      parseValuePath(s);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'a values path such as the0Api.env.JWT_SECRET or ingress.annotations["a.b/c"]');
 
 async function withHelm(ctx: Context, fn: (h: HelmValues) => CheckResult): Promise<CheckResult> {
   const h = await ctx.helm();
@@ -52,15 +55,34 @@ export const value = defineCheck({
       if (v === undefined) return result(p.ifUnset, `${p.path} is not set in any values file`);
       const at = place(v, p.path);
       // Flags and lists are shown as written; a credential-like path only as a redaction.
-      const shown = typeof v.value === 'object' && v.value !== null ? (looksSecretPath(p.path) ? '(hidden)' : JSON.stringify(v.value)) : display(p.path, v.value === null ? undefined : String(v.value));
-      const empty = v.value === null || v.value === '' || (Array.isArray(v.value) && v.value.length === 0) || (typeof v.value === 'object' && v.value !== null && Object.keys(v.value).length === 0);
+      const shown =
+        typeof v.value === 'object' && v.value !== null
+          ? looksSecretPath(p.path)
+            ? '(hidden)'
+            : JSON.stringify(v.value)
+          : display(p.path, v.value === null ? undefined : String(v.value));
+      const empty =
+        v.value === null ||
+        v.value === '' ||
+        (Array.isArray(v.value) && v.value.length === 0) ||
+        (typeof v.value === 'object' && v.value !== null && Object.keys(v.value).length === 0);
       const same = (a: unknown) => String(a) === String(v.value);
       const ok =
         (p.equals === undefined || same(p.equals)) &&
         (p.notEquals === undefined || !same(p.notEquals)) &&
         (p.oneOf === undefined || p.oneOf.some(same)) &&
         (p.nonEmpty === undefined || p.nonEmpty === !empty);
-      const expect = p.expect ?? (p.equals !== undefined ? `${String(p.equals)}` : p.oneOf ? `one of ${p.oneOf.join(', ')}` : p.nonEmpty !== undefined ? (p.nonEmpty ? 'non-empty' : 'empty') : `not ${String(p.notEquals)}`);
+      const expect =
+        p.expect ??
+        (p.equals !== undefined
+          ? `${String(p.equals)}`
+          : p.oneOf
+            ? `one of ${p.oneOf.join(', ')}`
+            : p.nonEmpty !== undefined
+              ? p.nonEmpty
+                ? 'non-empty'
+                : 'empty'
+              : `not ${String(p.notEquals)}`);
       const e: Evidence = {file: at.file, line: at.line, key: at.key, detail: `${p.path} = ${shown} (${at.from})`};
       return ok ? result('pass', `${p.path} is ${expect}`, [e]) : result('fail', `${p.path} is ${shown}, expected ${expect}`, [e]);
     }),
@@ -96,9 +118,16 @@ export const noPlaintextSecrets = defineCheck({
         if (typeof text !== 'string' || text === '' || /^\$\{.+\}$/.test(text)) continue;
         if (externalName && managed.has(JSON.stringify(leaf.path))) continue;
         if (isSecretNameField(leaf.path)) continue;
-        literal.push({file: leaf.file, line: leaf.line, key: formatPath(leaf.path), detail: `literal credential${sibling ? ` ${name}` : ''} (${redact(text)})`});
+        literal.push({
+          file: leaf.file,
+          line: leaf.line,
+          key: formatPath(leaf.path),
+          detail: `literal credential${sibling ? ` ${name}` : ''} (${redact(text)})`,
+        });
       }
-      const notes: Evidence[] = externalName ? [{file: external!.file, line: external!.line, key: p.externalWhen, detail: `chart credentials come from Secret "${externalName}"`}] : [];
+      const notes: Evidence[] = externalName
+        ? [{file: external!.file, line: external!.line, key: p.externalWhen, detail: `chart credentials come from Secret "${externalName}"`}]
+        : [];
       if (literal.length > 0) return result('fail', `${literal.length} credentials are written as plaintext in values files`, [...literal, ...notes]);
       return result('pass', externalName ? `credentials come from Secret ${externalName}` : 'no literal credentials in the values files', notes);
     }),
@@ -136,11 +165,19 @@ export const envSecretRef = defineCheck({
       const list = h.get(p.list);
       const entries = Array.isArray(list?.value) ? (list!.value as unknown[]) : [];
       const i = entries.findIndex((e) => typeof e === 'object' && e !== null && (e as {name?: unknown}).name === p.name);
-      if (i < 0) return result('fail', `${p.name} is not delivered through ${p.list}`, list ? [{file: list.file, line: list.line, key: p.list, detail: `${entries.length} entries, none named ${p.name}`}] : []);
+      if (i < 0)
+        return result(
+          'fail',
+          `${p.name} is not delivered through ${p.list}`,
+          list ? [{file: list.file, line: list.line, key: p.list, detail: `${entries.length} entries, none named ${p.name}`}] : [],
+        );
       const entry = entries[i] as {value?: unknown; valueFrom?: {secretKeyRef?: {name?: string; key?: string}}};
       const ref = entry.valueFrom?.secretKeyRef;
       const at = {file: list!.file, line: h.get([...parseValuePath(p.list), i])?.line ?? list!.line, key: `${p.list}[${i}]`};
-      if (!ref) return result('fail', `${p.name} in ${p.list} is not a secretKeyRef`, [{...at, detail: entry.value !== undefined ? `literal value (${redact(String(entry.value))})` : 'no valueFrom.secretKeyRef'}]);
+      if (!ref)
+        return result('fail', `${p.name} in ${p.list} is not a secretKeyRef`, [
+          {...at, detail: entry.value !== undefined ? `literal value (${redact(String(entry.value))})` : 'no valueFrom.secretKeyRef'},
+        ]);
       evidence.push({...at, detail: `from Secret ${ref.name ?? '?'} key ${ref.key ?? '?'}`});
       if ((p.secretName && ref.name !== p.secretName) || (p.secretKey && ref.key !== p.secretKey)) {
         return result('warn', `${p.name} comes from Secret ${ref.name}/${ref.key}, expected ${p.secretName ?? ref.name}/${p.secretKey ?? ref.key}`, evidence);

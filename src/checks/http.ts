@@ -96,7 +96,13 @@ function send(url: URL, o: RequestOptions): Promise<Outcome> {
         }
         req.on('error', (err) => finish({ok: false, why: describeSocketError(err)}));
         req.on('response', (res) => {
-          const reply: Reply = {status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.alloc(0), truncated: false};
+          const reply: Reply = {
+            status: res.statusCode ?? 0,
+            statusText: res.statusMessage ?? '',
+            headers: res.headers,
+            body: Buffer.alloc(0),
+            truncated: false,
+          };
           if (!o.body || o.method === 'HEAD') return finish({ok: true, reply});
           const chunks: Buffer[] = [];
           let size = 0;
@@ -145,9 +151,15 @@ const Auth = z
     env: EnvKey.optional(),
     /** A key of the deployment's .env files (the pack's `files.env`). */
     dotenv: EnvKey.optional(),
-    header: z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name').default('Authorization'),
+    header: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, 'a header name')
+      .default('Authorization'),
     /** Put before the value; '' sends the value as it is (e.g. for X-Vault-Token). */
-    scheme: z.string().regex(/^[A-Za-z0-9-]*$/).default('Bearer'),
+    scheme: z
+      .string()
+      .regex(/^[A-Za-z0-9-]*$/)
+      .default('Bearer'),
   })
   .refine((a) => (a.env === undefined) !== (a.dotenv === undefined), 'give exactly one of env or dotenv');
 
@@ -177,7 +189,11 @@ function scrub(r: CheckResult, secrets: readonly string[]): CheckResult {
   const live = secrets.filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
   if (live.length === 0) return r;
   const clean = (t: string) => live.reduce((acc, s) => acc.split(s).join('[credential]'), t);
-  return {...r, message: clean(r.message), evidence: r.evidence.map((e) => ({...e, detail: clean(e.detail), ...(e.key === undefined ? {} : {key: clean(e.key)})}))};
+  return {
+    ...r,
+    message: clean(r.message),
+    evidence: r.evidence.map((e) => ({...e, detail: clean(e.detail), ...(e.key === undefined ? {} : {key: clean(e.key)})})),
+  };
 }
 
 /** `a.b.0.c` into a parsed JSON document; undefined when any step is missing. */
@@ -208,7 +224,8 @@ const Status = z.number().int().min(100).max(599);
 
 export const request = defineCheck({
   id: 'http.request',
-  summary: 'A GET or HEAD answers with the expected status (default any 2xx), JSON fields, body text and headers; a credential can be sent from the environment.',
+  summary:
+    'A GET or HEAD answers with the expected status (default any 2xx), JSON fields, body text and headers; a credential can be sent from the environment.',
   params: z
     .strictObject({
       ...Common,
@@ -250,7 +267,13 @@ export const request = defineCheck({
 });
 
 function judge(
-  p: {method: string; status?: number | number[] | undefined; json: {path: string; equals: unknown}[]; bodyContains?: string | undefined; headers: {name: string; pattern?: string | undefined}[]},
+  p: {
+    method: string;
+    status?: number | number[] | undefined;
+    json: {path: string; equals: unknown}[];
+    bodyContains?: string | undefined;
+    headers: {name: string; pattern?: string | undefined}[];
+  },
   url: URL,
   r: Reply,
   evidence: Evidence[],
@@ -304,7 +327,9 @@ function judge(
     } catch {
       // A wrong status already decides; otherwise the fields cannot be judged.
       if (!statusFine) return result('fail', `${what}: ${problems.join('; ')}`, evidence);
-      const why = r.truncated ? `body larger than ${MAX_BODY} bytes` : `body is not JSON (${r.headers['content-type'] ?? 'no content-type'}, ${r.body.length} bytes)`;
+      const why = r.truncated
+        ? `body larger than ${MAX_BODY} bytes`
+        : `body is not JSON (${r.headers['content-type'] ?? 'no content-type'}, ${r.body.length} bytes)`;
       ev(why);
       return result('error', `${where}: cannot check JSON fields: ${why}`, evidence);
     }
@@ -343,7 +368,8 @@ export const redirectsToHttps = defineCheck({
     const {status} = out.reply;
     const location = out.reply.headers.location;
     const evidence: Evidence[] = [{key: where, detail: `GET ${shown(url)} answered ${status}${location ? ` with Location ${brief(location)}` : ''}`}];
-    if (![301, 302, 307, 308].includes(status)) return result('fail', `${where} serves ${shown(url)} over plain HTTP (status ${status}, no redirect)`, evidence);
+    if (![301, 302, 307, 308].includes(status))
+      return result('fail', `${where} serves ${shown(url)} over plain HTTP (status ${status}, no redirect)`, evidence);
     if (!location) return result('fail', `${where} answers ${status} without a Location header`, evidence);
     let target: URL;
     try {
@@ -352,7 +378,8 @@ export const redirectsToHttps = defineCheck({
       return result('fail', `${where} redirects to an invalid Location ${brief(location)}`, evidence);
     }
     if (target.protocol !== 'https:') return result('fail', `${where} redirects to ${shown(target)}, not https`, evidence);
-    if (p.permanent && status !== 301 && status !== 308) return result('fail', `${where} redirects to https with a temporary ${status}; a permanent 301/308 is required`, evidence);
+    if (p.permanent && status !== 301 && status !== 308)
+      return result('fail', `${where} redirects to https with a temporary ${status}; a permanent 301/308 is required`, evidence);
     return result('pass', `${where} redirects to ${shown(target)} (${status})`, evidence);
   },
 });
@@ -385,7 +412,11 @@ export const requiresAuth = defineCheck({
     if (status >= 200 && status < 300) return result('fail', `${where} serves ${shown(url)} without credentials (${status})`, evidence);
     if (status >= 300 && status < 400) {
       const loc = headers.location;
-      return result('warn', `${where} redirects ${shown(url)} to ${loc ? brief(loc) : 'nowhere'} (${status}): probably a login page, which this check cannot see behind`, evidence);
+      return result(
+        'warn',
+        `${where} redirects ${shown(url)} to ${loc ? brief(loc) : 'nowhere'} (${status}): probably a login page, which this check cannot see behind`,
+        evidence,
+      );
     }
     return result('error', `${where}: status ${status} says neither yes nor no about authentication`, evidence);
   },

@@ -1,25 +1,117 @@
 import type {CheckDef} from './define.js';
 import {present as envPresent, value as envValue} from './env.js';
 import {consistent as secretsConsistent, notDefault as secretsNotDefault, strength as secretsStrength} from './secrets.js';
-import {dockerSocket as composeDockerSocket, envSet as composeEnvSet, imagePinned as composeImagePinned, noLiteral as composeNoLiteral, portsPrivate as composePortsPrivate, resourceLimits as composeResourceLimits} from './compose.js';
-import {envSecretRef as helmEnvSecretRef, imagePinned as helmImagePinned, ingressHosts as helmIngressHosts, noPlaintextSecrets as helmNoPlaintextSecrets, value as helmValue} from './helm.js';
-import {envSecrets as k8sEnvSecrets, jobCleanup as k8sJobCleanup, noSecretData as k8sNoSecretData, podAnnotation as k8sPodAnnotation, replicas as k8sReplicas, resourceLimits as k8sResourceLimits, secretManager as k8sSecretManager, serviceTypes as k8sServiceTypes} from './k8s.js';
-import {clean as gitClean, ignored as gitIgnored, neverCommitted as gitNeverCommitted, notTracked as gitNotTracked, valueNeverCommitted as gitValueNeverCommitted} from './git.js';
+import {
+  dockerSocket as composeDockerSocket,
+  envSet as composeEnvSet,
+  imagePinned as composeImagePinned,
+  noLiteral as composeNoLiteral,
+  portsPrivate as composePortsPrivate,
+  resourceLimits as composeResourceLimits,
+} from './compose.js';
+import {
+  envSecretRef as helmEnvSecretRef,
+  imagePinned as helmImagePinned,
+  ingressHosts as helmIngressHosts,
+  noPlaintextSecrets as helmNoPlaintextSecrets,
+  value as helmValue,
+} from './helm.js';
+import {
+  envSecrets as k8sEnvSecrets,
+  jobCleanup as k8sJobCleanup,
+  noSecretData as k8sNoSecretData,
+  podAnnotation as k8sPodAnnotation,
+  replicas as k8sReplicas,
+  resourceLimits as k8sResourceLimits,
+  secretManager as k8sSecretManager,
+  serviceTypes as k8sServiceTypes,
+} from './k8s.js';
+import {
+  clean as gitClean,
+  ignored as gitIgnored,
+  neverCommitted as gitNeverCommitted,
+  notTracked as gitNotTracked,
+  valueNeverCommitted as gitValueNeverCommitted,
+} from './git.js';
 import {listening as netListening, reachable as netReachable} from './net.js';
 import {resolves as dnsResolves} from './dns.js';
-import {absent as filesAbsent, contains as filesContains, executable as filesExecutable, exists as filesExists, mode as filesMode, owner as filesOwner, symlink as filesSymlink} from './files.js';
+import {
+  absent as filesAbsent,
+  contains as filesContains,
+  executable as filesExecutable,
+  exists as filesExists,
+  mode as filesMode,
+  owner as filesOwner,
+  symlink as filesSymlink,
+} from './files.js';
 import {alpn as tlsAlpn, certificate as tlsCertificate, pemFile as tlsPemFile, protocols as tlsProtocols} from './tls.js';
 import {redirectsToHttps as httpRedirectsToHttps, request as httpRequest, requiresAuth as httpRequiresAuth} from './http.js';
-import {base64 as formatsBase64, clerkSecretKey as formatsClerkSecretKey, duration as formatsDuration, nkey as formatsNkey, origins as formatsOrigins, rsaKey as formatsRsaKey, semver as formatsSemver, url as formatsUrl, webhookSecret as formatsWebhookSecret, x25519Keypair as formatsX25519Keypair} from './formats.js';
+import {
+  base64 as formatsBase64,
+  clerkSecretKey as formatsClerkSecretKey,
+  duration as formatsDuration,
+  nkey as formatsNkey,
+  origins as formatsOrigins,
+  rsaKey as formatsRsaKey,
+  semver as formatsSemver,
+  url as formatsUrl,
+  webhookSecret as formatsWebhookSecret,
+  x25519Keypair as formatsX25519Keypair,
+} from './formats.js';
 import {backupFresh as hostBackupFresh, scheduled as hostScheduled} from './host-backups.js';
 import {disk as hostDisk, dockerLogs as hostDockerLogs} from './host-disk.js';
 import {firewall as hostFirewall} from './host-firewall.js';
 import {systemdUnit as hostSystemdUnit} from './host-services.js';
-import {configValue as discordConfigValue, distinct as discordDistinct, featureEnv as discordFeatureEnv, features as discordFeatures, gatewayBackends as discordGatewayBackends, gatewayTokenCheck as discordGatewayToken, instanceEnv as discordInstanceEnv, instances as discordInstances, logRotation as discordLogRotation, mcpAuth as discordMcpAuth, personality as discordPersonality, placeholders as discordPlaceholders, postgresPassword as discordPostgresPassword, prefixes as discordPrefixes, published as discordPublished, restartPolicy as discordRestartPolicy} from './discord.js';
-import {connect as postgresConnect, connectionBudget as postgresConnectionBudget, defaultPasswordRefused as postgresDefaultPasswordRefused, extension as postgresExtension, schemas as postgresSchemas, setting as postgresSetting} from './postgres.js';
+import {
+  configValue as discordConfigValue,
+  distinct as discordDistinct,
+  featureEnv as discordFeatureEnv,
+  features as discordFeatures,
+  gatewayBackends as discordGatewayBackends,
+  gatewayTokenCheck as discordGatewayToken,
+  instanceEnv as discordInstanceEnv,
+  instances as discordInstances,
+  logRotation as discordLogRotation,
+  mcpAuth as discordMcpAuth,
+  personality as discordPersonality,
+  placeholders as discordPlaceholders,
+  postgresPassword as discordPostgresPassword,
+  prefixes as discordPrefixes,
+  published as discordPublished,
+  restartPolicy as discordRestartPolicy,
+} from './discord.js';
+import {
+  connect as postgresConnect,
+  connectionBudget as postgresConnectionBudget,
+  defaultPasswordRefused as postgresDefaultPasswordRefused,
+  extension as postgresExtension,
+  schemas as postgresSchemas,
+  setting as postgresSetting,
+} from './postgres.js';
 import {defaultUser as redisDefaultUser, protectedMode as redisProtectedMode, requiresPassword as redisRequiresPassword} from './redis.js';
 import {authRequired as natsAuthRequired, streamReplicas as natsStreamReplicas, version as natsVersion} from './nats.js';
-import {dbCredentials as zitadelDbCredentials, dbSsl as zitadelDbSsl, endpoint as zitadelEndpoint, envNames as zitadelEnvNames, externalDomain as zitadelExternalDomain, externalFingerprint as zitadelExternalFingerprint, externalPort as zitadelExternalPort, externalSecure as zitadelExternalSecure, firstAdminChangeRequired as zitadelFirstAdminChangeRequired, firstAdminPassword as zitadelFirstAdminPassword, http2 as zitadelHttp2, masterkeyLength as zitadelMasterkeyLength, masterkeyNotExample as zitadelMasterkeyNotExample, masterkeyNotLiteral as zitadelMasterkeyNotLiteral, masterkeySameSource as zitadelMasterkeySameSource, replicas as zitadelReplicas, runtimeStart as zitadelRuntimeStart, secretsNotLiteral as zitadelSecretsNotLiteral, setupSeparate as zitadelSetupSeparate, smtp as zitadelSmtp} from './zitadel.js';
+import {
+  dbCredentials as zitadelDbCredentials,
+  dbSsl as zitadelDbSsl,
+  endpoint as zitadelEndpoint,
+  envNames as zitadelEnvNames,
+  externalDomain as zitadelExternalDomain,
+  externalFingerprint as zitadelExternalFingerprint,
+  externalPort as zitadelExternalPort,
+  externalSecure as zitadelExternalSecure,
+  firstAdminChangeRequired as zitadelFirstAdminChangeRequired,
+  firstAdminPassword as zitadelFirstAdminPassword,
+  http2 as zitadelHttp2,
+  masterkeyLength as zitadelMasterkeyLength,
+  masterkeyNotExample as zitadelMasterkeyNotExample,
+  masterkeyNotLiteral as zitadelMasterkeyNotLiteral,
+  masterkeySameSource as zitadelMasterkeySameSource,
+  replicas as zitadelReplicas,
+  runtimeStart as zitadelRuntimeStart,
+  secretsNotLiteral as zitadelSecretsNotLiteral,
+  setupSeparate as zitadelSetupSeparate,
+  smtp as zitadelSmtp,
+} from './zitadel.js';
 import {HOODCLOUD_CHECKS} from './hoodcloud.js';
 import {VAULT_CHECKS} from './vault.js';
 

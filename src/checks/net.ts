@@ -216,7 +216,8 @@ export const listening = defineCheck({
         listing = await proc();
       } else listing = ss;
     }
-    if ('error' in listing) return result('error', `cannot list listening sockets: ${listing.error}${note}`, [{file: `/proc/net/${p.protocol}`, detail: listing.error}]);
+    if ('error' in listing)
+      return result('error', `cannot list listening sockets: ${listing.error}${note}`, [{file: `/proc/net/${p.protocol}`, detail: listing.error}]);
     if (signal.aborted) return result('error', 'stopped before the sockets were read');
 
     const from = ` (from ${listing.source}${note})`;
@@ -264,12 +265,7 @@ export const listening = defineCheck({
   },
 });
 
-type Probe =
-  | {kind: 'open'; remote: string}
-  | {kind: 'refused'}
-  | {kind: 'timeout'}
-  | {kind: 'aborted'}
-  | {kind: 'error'; why: string};
+type Probe = {kind: 'open'; remote: string} | {kind: 'refused'} | {kind: 'timeout'} | {kind: 'aborted'} | {kind: 'error'; why: string};
 
 /** One TCP connect, closed as soon as it is made. */
 function probe(host: string, port: number, ms: number, signal: AbortSignal): Promise<Probe> {
@@ -333,7 +329,11 @@ export const reachable = defineCheck({
             ? result('pass', `${target} does not answer (dropped): treated as closed`, ev(detail))
             : result('fail', `${target} does not answer within ${p.connectTimeoutMs} ms (treated as closed)`, ev(detail));
         }
-        return result('error', `${target}: ${detail}; a firewall may drop the packets or the host is down (set timeoutMeans: closed to count that as closed)`, ev(detail));
+        return result(
+          'error',
+          `${target}: ${detail}; a firewall may drop the packets or the host is down (set timeoutMeans: closed to count that as closed)`,
+          ev(detail),
+        );
       }
       case 'aborted':
         return result('error', `${target}: stopped before the connection settled`, ev('aborted'));

@@ -35,15 +35,30 @@ export const notDefault = defineCheck({
     for (const o of occurrences) {
       const v = o.value ?? '';
       const why =
-        v === '' ? 'empty'
-        : p.defaults.includes(v) ? `still the shipped default (${redact(v)})`
-        : p.placeholders && isPlaceholder(v) ? `a template placeholder (${redact(v)})`
-        : p.minLength !== undefined && [...v].length < p.minLength ? `shorter than ${p.minLength} characters (${redact(v)})`
-        : undefined;
+        v === ''
+          ? 'empty'
+          : p.defaults.includes(v)
+            ? `still the shipped default (${redact(v)})`
+            : p.placeholders && isPlaceholder(v)
+              ? `a template placeholder (${redact(v)})`
+              : p.minLength !== undefined && [...v].length < p.minLength
+                ? `shorter than ${p.minLength} characters (${redact(v)})`
+                : undefined;
       (why ? bad : good).push(evidenceOf(o, why ?? `changed from the defaults (${redact(v)})`));
     }
-    if (bad.length > 0) return result('fail', occurrences.length === 1 ? 'the only copy is a default, a placeholder or too short' : `${bad.length} of ${count(occurrences.length, 'copy', 'copies')} ${bad.length === 1 ? 'is a default, a placeholder or too short' : 'are defaults, placeholders or too short'}`, [...bad, ...notes]);
-    return result('pass', `${occurrences.length === 1 ? 'the only copy differs' : `all ${count(occurrences.length, 'copy', 'copies')} differ`} from the shipped defaults`, [...good, ...notes]);
+    if (bad.length > 0)
+      return result(
+        'fail',
+        occurrences.length === 1
+          ? 'the only copy is a default, a placeholder or too short'
+          : `${bad.length} of ${count(occurrences.length, 'copy', 'copies')} ${bad.length === 1 ? 'is a default, a placeholder or too short' : 'are defaults, placeholders or too short'}`,
+        [...bad, ...notes],
+      );
+    return result(
+      'pass',
+      `${occurrences.length === 1 ? 'the only copy differs' : `all ${count(occurrences.length, 'copy', 'copies')} differ`} from the shipped defaults`,
+      [...good, ...notes],
+    );
   },
 });
 
@@ -67,8 +82,19 @@ export const strength = defineCheck({
       const isWeak = v === '' || isPlaceholder(v) || s.bits < p.minBits;
       (isWeak ? weak : strong).push(evidenceOf(o, `${redact(v)}${isWeak ? `, needs ${p.minBits}` : ''}`));
     }
-    if (weak.length > 0) return result('fail', occurrences.length === 1 ? `the only copy is weaker than ${p.minBits} bits` : `${weak.length} of ${count(occurrences.length, 'copy', 'copies')} ${weak.length === 1 ? 'is' : 'are'} weaker than ${p.minBits} bits`, [...weak, ...notes]);
-    return result('pass', `${occurrences.length === 1 ? 'the only copy has' : `all ${count(occurrences.length, 'copy', 'copies')} have`} at least ${p.minBits} bits`, [...strong, ...notes]);
+    if (weak.length > 0)
+      return result(
+        'fail',
+        occurrences.length === 1
+          ? `the only copy is weaker than ${p.minBits} bits`
+          : `${weak.length} of ${count(occurrences.length, 'copy', 'copies')} ${weak.length === 1 ? 'is' : 'are'} weaker than ${p.minBits} bits`,
+        [...weak, ...notes],
+      );
+    return result(
+      'pass',
+      `${occurrences.length === 1 ? 'the only copy has' : `all ${count(occurrences.length, 'copy', 'copies')} have`} at least ${p.minBits} bits`,
+      [...strong, ...notes],
+    );
   },
 });
 
@@ -80,7 +106,12 @@ export const consistent = defineCheck({
     const {occurrences, notes} = await collect(ctx, p);
     if (occurrences.length < 2) return result('pass', occurrences.length === 0 ? 'no copies to compare' : 'a single copy', notes);
     const groups = groupByValue(occurrences);
-    if (groups.length === 1) return result('pass', `all ${count(occurrences.length, 'copy', 'copies')} are identical`, occurrences.map((o) => evidenceOf(o, 'copy A')));
+    if (groups.length === 1)
+      return result(
+        'pass',
+        `all ${count(occurrences.length, 'copy', 'copies')} are identical`,
+        occurrences.map((o) => evidenceOf(o, 'copy A')),
+      );
     const label = (n: number) => String.fromCharCode(65 + (n % 26));
     const evidence = groups.flatMap((g, n) => g.map((o) => evidenceOf(o, `copy ${label(n)} (${redact(o.value)})`)));
     return result('fail', `${count(occurrences.length, 'copy', 'copies')} hold ${groups.length} different values`, [...evidence, ...notes]);

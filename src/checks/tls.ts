@@ -143,7 +143,8 @@ function judgeCert(cert: X509Certificate, key: string | undefined, file: string 
     fails.push(`certificate expired on ${until}`);
   } else {
     evidence.push({...at, detail: `notAfter ${until}: ${daysLeft} days left (minimum ${p.minDays})`});
-    if (daysLeft < p.minDays) (p.expiring === 'fail' ? fails : warns).push(`certificate expires in ${daysLeft} days (on ${until}), under the ${p.minDays}-day minimum`);
+    if (daysLeft < p.minDays)
+      (p.expiring === 'fail' ? fails : warns).push(`certificate expires in ${daysLeft} days (on ${until}), under the ${p.minDays}-day minimum`);
   }
   if (notBefore > now) fails.push(`certificate is not valid until ${new Date(notBefore).toISOString().slice(0, 10)}`);
   return {evidence, fails, warns};
@@ -191,7 +192,10 @@ export const certificate = defineCheck({
       if (!x509) return result('error', `${where}: the server presented no certificate`, [{key: where, detail: 'no certificate'}]);
       const facts = judgeCert(x509, where, undefined, p);
       facts.evidence.unshift(...evidence);
-      facts.evidence.push({key: where, detail: `${s.getProtocol() ?? 'unknown protocol'}, ALPN ${s.alpnProtocol || 'none'}${sni ? `, SNI ${sni}` : ', no SNI (IP address)'}`});
+      facts.evidence.push({
+        key: where,
+        detail: `${s.getProtocol() ?? 'unknown protocol'}, ALPN ${s.alpnProtocol || 'none'}${sni ? `, SNI ${sni}` : ', no SNI (IP address)'}`,
+      });
 
       const trustedBy = ca === undefined ? "Node's root store" : `caFile ${p.caFile}`;
       if (s.authorized) facts.evidence.push({key: where, detail: `chain trusted by ${trustedBy}`});
@@ -245,10 +249,13 @@ export const protocols = defineCheck({
     // First a normal handshake: a legacy probe that fails against something that is not TLS at all proves nothing.
     const modern = await handshake({host: p.host, port: p.port, servername: sni}, deadline, signal);
     // A TLS-level refusal may come from a server that speaks only TLS 1.0/1.1: the probe below tells.
-    if (!modern.ok && !modern.code?.startsWith('ERR_SSL_')) return result('error', `${where}: TLS handshake failed: ${modern.why}`, [{key: where, detail: modern.why}]);
+    if (!modern.ok && !modern.code?.startsWith('ERR_SSL_'))
+      return result('error', `${where}: TLS handshake failed: ${modern.why}`, [{key: where, detail: modern.why}]);
     const negotiated = modern.ok ? (modern.socket.getProtocol() ?? 'unknown') : undefined;
     if (modern.ok) modern.socket.destroy();
-    const evidence: Evidence[] = [{key: where, detail: modern.ok ? `a current client negotiates ${negotiated}` : `a current client (TLS 1.2+) failed: ${modern.why}`}];
+    const evidence: Evidence[] = [
+      {key: where, detail: modern.ok ? `a current client negotiates ${negotiated}` : `a current client (TLS 1.2+) failed: ${modern.why}`},
+    ];
 
     // OpenSSL 3 refuses TLS < 1.2 at security level 1 (SHA-1 signatures), so the probe lowers it
     // to 0; otherwise a server that does accept TLS 1.1 would look as if it refused.
@@ -354,7 +361,10 @@ export const pemFile = defineCheck({
         return result('error', `${k.shown}: ${why}`, [...facts.evidence, {file: k.shown, detail: why}]);
       }
       const match = spki.equals(cert.publicKey.export({type: 'spki', format: 'der'}));
-      facts.evidence.push({file: k.shown, detail: match ? `private key matches the certificate's public key` : `private key belongs to a different public key`});
+      facts.evidence.push({
+        file: k.shown,
+        detail: match ? `private key matches the certificate's public key` : `private key belongs to a different public key`,
+      });
       if (!match) facts.fails.push(`${k.shown} is not the key of this certificate`);
     }
     const days = Math.floor((Date.parse(cert.validTo) - Date.now()) / DAY_MS);

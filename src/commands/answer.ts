@@ -40,7 +40,9 @@ Exit codes: 0 recorded; 2 unknown item, bad date, missing reason or a refused co
     if (!wizard.getSnapshot().items.some((i) => i.id === itemId)) {
       const ids = wizard.getSnapshot().items.map((i) => i.id);
       const near = ids.filter((id) => id.includes(itemId!) || itemId!.includes(id)).slice(0, 5);
-      throw new UsageError(`no item ${itemId} in pack ${wizard.getSnapshot().pack.id}${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; shipshape check --format json lists every id`);
+      throw new UsageError(
+        `no item ${itemId} in pack ${wizard.getSnapshot().pack.id}${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; shipshape check --format json lists every id`,
+      );
     }
     await wizard.ready();
     try {
@@ -58,7 +60,9 @@ Exit codes: 0 recorded; 2 unknown item, bad date, missing reason or a refused co
       wizard.close();
     }
     const item = wizard.getSnapshot().items.find((i) => i.id === itemId)!;
-    io.out.write(`${itemId}: ${kind === 'confirm' ? 'confirmed' : kind === 'decline' ? 'declined' : 'waived'} by ${wizard.who}, recorded in ${wizard.getSnapshot().answersFile}\n  now ${item.status}: ${item.message}\n`);
+    io.out.write(
+      `${itemId}: ${kind === 'confirm' ? 'confirmed' : kind === 'decline' ? 'declined' : 'waived'} by ${wizard.who}, recorded in ${wizard.getSnapshot().answersFile}\n  now ${item.status}: ${item.message}\n`,
+    );
     return 0;
   },
 });

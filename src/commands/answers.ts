@@ -8,7 +8,11 @@ export const answers = defineCommand({
 who, when, the note, and a waiver's reason, owner and expiry. Runs no check.`,
   options: {...DIR, ...PACK, format: {type: 'string'}},
   async run(v, _pos, {out}) {
-    const [{openSession}, {readAnswers}, {UsageError}] = await Promise.all([import('../engine/session.js'), import('../store/answers.js'), import('../model/errors.js')]);
+    const [{openSession}, {readAnswers}, {UsageError}] = await Promise.all([
+      import('../engine/session.js'),
+      import('../store/answers.js'),
+      import('../model/errors.js'),
+    ]);
     if (v.format !== undefined && v.format !== 'text' && v.format !== 'json') throw new UsageError(`--format ${v.format}: choose text or json`);
     const s = await openSession({dir: v.dir, pack: v.pack});
     const a = readAnswers(s.root, s.pack.id);
@@ -25,7 +29,10 @@ who, when, the note, and a waiver's reason, owner and expiry. Runs no check.`,
       const x = a.answers[id];
       const n = a.notes[id];
       if (x) {
-        const waiver = x.kind === 'waived' ? ` because ${JSON.stringify(x.reason ?? '')}${x.owner ? `, owner ${x.owner}` : ''}${x.expires ? `, until ${x.expires}` : ''}` : '';
+        const waiver =
+          x.kind === 'waived'
+            ? ` because ${JSON.stringify(x.reason ?? '')}${x.owner ? `, owner ${x.owner}` : ''}${x.expires ? `, until ${x.expires}` : ''}`
+            : '';
         out.write(`${id}: ${x.kind} by ${x.by} at ${x.at}${waiver}${x.note ? `\n  note: ${x.note}` : ''}\n`);
       }
       if (n) out.write(`${x ? '  ' : `${id}: `}note by ${n.by} at ${n.at}: ${n.text}\n`);

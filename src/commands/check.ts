@@ -11,7 +11,8 @@ export function parseSeverity(v: string | undefined): Severity {
 export const check = defineCommand({
   name: 'check',
   summary: 'Run every check without asking anything, for CI; answers recorded with the deployment count.',
-  usage: 'check [--dir DIR] [--pack ID|FILE] [--format text|json|markdown|sarif|junit]\n      [--fail-on critical|high|medium|low] [--input KEY=VALUE ...] [--verbose]',
+  usage:
+    'check [--dir DIR] [--pack ID|FILE] [--format text|json|markdown|sarif|junit]\n      [--fail-on critical|high|medium|low] [--input KEY=VALUE ...] [--verbose]',
   help: `Runs every check of the pack on the deployment and prints one report on stdout.
 Answers recorded with the deployment (the wizard, or shipshape answer) count: a confirmed item
 passes, a waived one is skipped with its reason.
@@ -36,7 +37,9 @@ decided (error).`,
     const t1 = performance.now();
     for (const id of session.inputs.unresolved) {
       const input = session.pack.inputs.find((i) => i.id === id)!;
-      io.err.write(`shipshape: ${id} could not be inferred; items that depend on it are skipped. Pass --input ${id}=${input.choices.map((c) => c.value).join('|')}\n`);
+      io.err.write(
+        `shipshape: ${id} could not be inferred; items that depend on it are skipped. Pass --input ${id}=${input.choices.map((c) => c.value).join('|')}\n`,
+      );
     }
     const {missingFor} = await import('../pack/inputs.js');
     for (const [id, how] of Object.entries(session.inputs.origin)) {

@@ -4,7 +4,10 @@ import {replaceChecksDoc} from './checksDoc.js';
 /** The exit codes every command shares (shared/DESIGN.md); the README's table comes from here. */
 export const EXIT_CODES: [number, string][] = [
   [0, 'fine: nothing fails at or above `--fail-on`; a dry run; an answer recorded'],
-  [1, 'findings: an item fails at or above `--fail-on`; checks still failing after `generate --write`; a sign-off refused while a critical item is open; drift since a sign-off (`verify --dir`)'],
+  [
+    1,
+    'findings: an item fails at or above `--fail-on`; checks still failing after `generate --write`; a sign-off refused while a critical item is open; drift since a sign-off (`verify --dir`)',
+  ],
   [2, 'usage, pack or input error: the message is on stderr and nothing is printed on stdout'],
   [3, 'nothing fails, but an item at or above `--fail-on` could not be decided (`error`): a broken file never turns CI green'],
   [4, 'a signature does not verify, or its signer is not among the keys given (`verify`): the record cannot be trusted'],
@@ -21,7 +24,13 @@ function section(name: string, body: string, readme: string): string {
 
 function commandsMarkdown(): string {
   const rows = COMMANDS.map((c) => `| \`shipshape ${c.usage.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|')}\` | ${c.summary} |`);
-  return ['| command | what it does |', '|---|---|', ...rows, '', 'Every command takes `--help` for its flags and exit codes; a flag a command does not take is a usage error (exit 2).'].join('\n');
+  return [
+    '| command | what it does |',
+    '|---|---|',
+    ...rows,
+    '',
+    'Every command takes `--help` for its flags and exit codes; a flag a command does not take is a usage error (exit 2).',
+  ].join('\n');
 }
 
 function exitCodesMarkdown(): string {
@@ -45,7 +54,11 @@ export async function demoMarkdown(repo: string): Promise<string> {
   const answers = readAnswers(session.root, session.pack.id);
   const ledger = buildLedger(session.pack, await evaluate(session), {answers: answers.answers, notes: answers.notes});
   const report = buildReport(session, ledger, {answersFile: answers.file, problems: answers.problems});
-  const lines = text.render(report, {color: false}).trimEnd().split('\n').map((l) => l.replaceAll(session.root, 'examples/the0-compose'));
+  const lines = text
+    .render(report, {color: false})
+    .trimEnd()
+    .split('\n')
+    .map((l) => l.replaceAll(session.root, 'examples/the0-compose'));
   const head = lines.slice(0, 12);
   return ['```', '$ shipshape check --dir examples/the0-compose', ...head, '  ...', lines.at(-1)!, '```'].join('\n');
 }

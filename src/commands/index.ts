@@ -12,7 +12,19 @@ import {verify} from './verify.js';
 import {walk} from './wizard.js';
 
 /** Every command, in the order help lists them. Adding one: a file with a CommandDef, and one line here. */
-export const COMMANDS: readonly CommandDef[] = [walk, check, answer, answers, generate, exportCommand, signoff, verify, progress, packs, checks] as unknown as CommandDef[];
+export const COMMANDS: readonly CommandDef[] = [
+  walk,
+  check,
+  answer,
+  answers,
+  generate,
+  exportCommand,
+  signoff,
+  verify,
+  progress,
+  packs,
+  checks,
+] as unknown as CommandDef[];
 
 /** What `shipshape` with no command runs. */
 export const DEFAULT_COMMAND = 'walk';

@@ -10,7 +10,9 @@ export const packs = defineCommand({
     const {loadBuiltins} = await import('../engine/session.js');
     for (const {pack, file} of await loadBuiltins()) {
       const items = pack.sections.reduce((n, s) => n + s.items.length, 0);
-      out.write(`${pack.id.padEnd(16)} ${pack.version.padEnd(8)} ${String(items).padStart(3)} ${items === 1 ? 'item ' : 'items'}  ${pack.title}\n${' '.repeat(17)}${file}\n`);
+      out.write(
+        `${pack.id.padEnd(16)} ${pack.version.padEnd(8)} ${String(items).padStart(3)} ${items === 1 ? 'item ' : 'items'}  ${pack.title}\n${' '.repeat(17)}${file}\n`,
+      );
     }
     return 0;
   },

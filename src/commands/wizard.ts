@@ -33,8 +33,14 @@ off to your config directory.
     // Load the front end while the pack and the progress load: the first frame waits for both.
     const {Wizard} = await import('../wizard/controller.js');
     const [wizard, ui] = await Promise.all([
-      Wizard.open({dir: v.dir, pack: v.pack, inputs: v.input ?? [], who: v.as}).then((w) => (mark('wizard open'), w)),
-      (plain ? import('../plain/plainWizard.js') : import('../ui/run.js')).then((m) => (mark('front end loaded'), m)),
+      Wizard.open({dir: v.dir, pack: v.pack, inputs: v.input ?? [], who: v.as}).then((w) => {
+        mark('wizard open');
+        return w;
+      }),
+      (plain ? import('../plain/plainWizard.js') : import('../ui/run.js')).then((m) => {
+        mark('front end loaded');
+        return m;
+      }),
     ]);
     // Personal progress that cannot be kept (no home directory, a file where its directory
     // should be, a symlinked progress file) is said plainly and the walk goes on: answers are

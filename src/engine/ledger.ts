@@ -105,11 +105,7 @@ export function today(now = new Date()): string {
 }
 
 /** How a passing, failing or person-only item reads once a saved answer is applied. */
-export function judge(
-  o: ItemOutcome,
-  answer: Answer | undefined,
-  day: string,
-): Pick<LedgerEntry, 'status' | 'message' | 'waiver' | 'reconfirm'> {
+export function judge(o: ItemOutcome, answer: Answer | undefined, day: string): Pick<LedgerEntry, 'status' | 'message' | 'waiver' | 'reconfirm'> {
   const plain = {status: o.status, message: o.message, reconfirm: false};
   if (!answer || !o.applicable) return plain;
   const who = `${answer.by} on ${answer.at.slice(0, 10)}`;
@@ -168,7 +164,8 @@ export const TALLY_LEGEND: Record<Exclude<keyof Tally, 'applicable' | 'done'>, s
 
 /** Builds the ledger for a pack from check outcomes (some may be missing: pending) and saved answers. */
 export function buildLedger(pack: Pack, outcomes: Iterable<ItemOutcome> | ReadonlyMap<string, ItemOutcome>, input: LedgerInput = {}): Ledger {
-  const byId = outcomes instanceof Map ? (outcomes as ReadonlyMap<string, ItemOutcome>) : new Map([...(outcomes as Iterable<ItemOutcome>)].map((o) => [o.id, o]));
+  const byId =
+    outcomes instanceof Map ? (outcomes as ReadonlyMap<string, ItemOutcome>) : new Map([...(outcomes as Iterable<ItemOutcome>)].map((o) => [o.id, o]));
   const day = input.day ?? today();
   const entries: LedgerEntry[] = [];
   const sections: LedgerSection[] = [];
@@ -185,7 +182,12 @@ export function buildLedger(pack: Pack, outcomes: Iterable<ItemOutcome> | Readon
         why: item.why,
         how: item.how,
         severity: item.severity,
-        confirm: item.confirm === undefined ? undefined : typeof item.confirm === 'string' ? {question: item.confirm, askDate: false} : {question: item.confirm.question, askDate: item.confirm.askDate ?? false},
+        confirm:
+          item.confirm === undefined
+            ? undefined
+            : typeof item.confirm === 'string'
+              ? {question: item.confirm, askDate: false}
+              : {question: item.confirm.question, askDate: item.confirm.askDate ?? false},
         generator: item.generate?.map((g) => g.generator).join(' + '),
         answer,
         note: input.notes?.[item.id],
@@ -200,7 +202,10 @@ export function buildLedger(pack: Pack, outcomes: Iterable<ItemOutcome> | Readon
       const waiverHolds = j.waiver && !j.waiver.expired && !j.waiver.unneeded;
       const answered = answer !== undefined && !j.reconfirm && !(j.waiver && !waiverHolds);
       const finished =
-        !outcome.applicable || j.status === 'pass' || j.status === 'skip' || (answered && answer.kind !== 'declined' && j.status !== 'fail' && j.status !== 'error');
+        !outcome.applicable ||
+        j.status === 'pass' ||
+        j.status === 'skip' ||
+        (answered && answer.kind !== 'declined' && j.status !== 'fail' && j.status !== 'error');
       mine.push({...base, ...j, applicable: outcome.applicable, outcome, evidence: outcome.evidence, change, answered, finished});
     }
     entries.push(...mine);

@@ -211,7 +211,11 @@ const SECRET_NAME = /pass(word|wd)?|secret|token|credential|private|(^|[_.-])(ap
 
 /** A setting whose name says it holds a credential (JWT_SECRET, db.password, API_KEY…). */
 export function looksSecret(name: string): boolean {
-  const last = name.split(/[.\]/[]/).filter(Boolean).at(-1) ?? name;
+  const last =
+    name
+      .split(/[.\]/[]/)
+      .filter(Boolean)
+      .at(-1) ?? name;
   return SECRET_NAME.test(last);
 }
 

@@ -66,7 +66,11 @@ export async function resolveInputs(pack: Pack, root: string, given: Readonly<Re
     let found: string | undefined;
     for (const rule of input.infer) {
       for (const pattern of rule.files) {
-        const hit = hasMagic(pattern) ? (files ??= await listFiles(root, 4)).find((f) => globToRegExp(pattern).test(f)) : existsSync(join(root, pattern)) ? pattern : undefined;
+        const hit = hasMagic(pattern)
+          ? (files ??= await listFiles(root, 4)).find((f) => globToRegExp(pattern).test(f))
+          : existsSync(join(root, pattern))
+            ? pattern
+            : undefined;
         if (hit) {
           found = rule.value;
           origin[input.id] = `inferred from ${hit}`;

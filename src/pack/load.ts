@@ -1,6 +1,6 @@
 import {readRegularFile} from '../deploy/read.js';
-import {z} from 'zod';
-import {type CheckDef} from '../checks/define.js';
+import type {z} from 'zod';
+import type {CheckDef} from '../checks/define.js';
 import {SourceError, errorMessage} from '../sources/errors.js';
 import {formatPath, parseYaml, positionOf, type PathKey, type YamlFile} from '../sources/yamlDoc.js';
 import {PackSchema, type Pack} from './schema.js';

@@ -4,9 +4,12 @@ import {SEVERITIES} from '../model/types.js';
 /** Lower-case words joined by `-`: stable ids that survive in progress files and exports. */
 const Slug = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'use lower-case letters, digits and single dashes');
 const Text = z.string().trim().min(1, 'must not be empty');
-const Glob = z.string().min(1).refine((g) => !g.startsWith('/') && !g.split('/').includes('..'), {
-  message: 'must be a path relative to the deployment, without ..',
-});
+const Glob = z
+  .string()
+  .min(1)
+  .refine((g) => !g.startsWith('/') && !g.split('/').includes('..'), {
+    message: 'must be a path relative to the deployment, without ..',
+  });
 
 /** An input's value, or several accepted values: `when: {mode: kubernetes}`. */
 const Condition = z.record(z.string(), z.union([z.string(), z.array(z.string()).min(1)]));
@@ -62,7 +65,10 @@ export const ItemSchema = z
     when: Condition.optional(),
     verify: z.array(VerifyStepSchema).min(1).optional(),
     /** One generator, or several when the item needs several values (a user name and its password). */
-    generate: z.union([GenerateSchema, z.array(GenerateSchema).min(1)]).transform((g) => (Array.isArray(g) ? g : [g])).optional(),
+    generate: z
+      .union([GenerateSchema, z.array(GenerateSchema).min(1)])
+      .transform((g) => (Array.isArray(g) ? g : [g]))
+      .optional(),
     confirm: ConfirmSchema.optional(),
   })
   .refine((i) => i.verify !== undefined || i.confirm !== undefined || i.generate !== undefined, {
@@ -109,9 +115,7 @@ export const FilesSchema = z.strictObject({
   /** Candidate base Compose files: the first that exists is used (the Compose spec's order). */
   compose: z.array(Glob).default(['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml']),
   /** Override files merged over the base, in order, when they exist. */
-  composeOverrides: z
-    .array(Glob)
-    .default(['compose.override.yaml', 'compose.override.yml', 'docker-compose.override.yaml', 'docker-compose.override.yml']),
+  composeOverrides: z.array(Glob).default(['compose.override.yaml', 'compose.override.yml', 'docker-compose.override.yaml', 'docker-compose.override.yml']),
   /** Helm values files, lowest precedence first (as `helm -f a -f b`). */
   helmValues: z.array(Glob).default([]),
   /** The chart's own defaults for paths the checks read: they apply when no values file sets them. */
@@ -143,22 +147,23 @@ export const PackSchema = z
         seen.set(item.id, section.id);
         const conditions: [Record<string, string | string[]>, (string | number)[]][] = [[item.when ?? {}, ['sections', s, 'items', i, 'when']]];
         item.verify?.forEach((step, v) => conditions.push([step.when ?? {}, ['sections', s, 'items', i, 'verify', v, 'when']]));
-        for (const [when, at] of conditions) for (const [inputId, want] of Object.entries(when)) {
-          const input = pack.inputs.find((x) => x.id === inputId);
-          if (!input) {
-            ctx.addIssue({code: 'custom', message: `unknown input "${inputId}" (declare it under inputs)`, path: [...at, inputId]});
-            continue;
-          }
-          for (const v of Array.isArray(want) ? want : [want]) {
-            if (!input.choices.some((c) => c.value === v)) {
-              ctx.addIssue({
-                code: 'custom',
-                message: `"${v}" is not a choice of input ${inputId} (${input.choices.map((c) => c.value).join(', ')})`,
-                path: [...at, inputId],
-              });
+        for (const [when, at] of conditions)
+          for (const [inputId, want] of Object.entries(when)) {
+            const input = pack.inputs.find((x) => x.id === inputId);
+            if (!input) {
+              ctx.addIssue({code: 'custom', message: `unknown input "${inputId}" (declare it under inputs)`, path: [...at, inputId]});
+              continue;
+            }
+            for (const v of Array.isArray(want) ? want : [want]) {
+              if (!input.choices.some((c) => c.value === v)) {
+                ctx.addIssue({
+                  code: 'custom',
+                  message: `"${v}" is not a choice of input ${inputId} (${input.choices.map((c) => c.value).join(', ')})`,
+                  path: [...at, inputId],
+                });
+              }
             }
           }
-        }
       });
     });
     const sectionIds = pack.sections.map((x) => x.id);

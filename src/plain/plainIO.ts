@@ -60,7 +60,8 @@ class LineFeeder {
   }
 
   async next(): Promise<string | undefined> {
-    const line = this.lines.length > 0 ? this.lines.shift() : this.ended ? undefined : await new Promise<string | undefined>((resolve) => (this.waiting = resolve));
+    const line =
+      this.lines.length > 0 ? this.lines.shift() : this.ended ? undefined : await new Promise<string | undefined>((resolve) => (this.waiting = resolve));
     if (line !== undefined) this.count++;
     return line;
   }

@@ -77,7 +77,14 @@ export async function runPlain(
         say(`${i.id}: ${i.value} (${i.origin})`);
         continue;
       }
-      await wizard.setInput(i.id, await io.pick(i.question, i.choices.map((c) => ({name: c.label, value: c.value})), i.id));
+      await wizard.setInput(
+        i.id,
+        await io.pick(
+          i.question,
+          i.choices.map((c) => ({name: c.label, value: c.value})),
+          i.id,
+        ),
+      );
     }
     say('Checking…');
     await wizard.run();
@@ -105,7 +112,12 @@ export async function runPlain(
       quiet = false;
       wizard.setPosition(item.id);
       const options: Option<Action>[] = [
-        ...(item.confirm ? [{key: 'c', name: 'confirm', value: 'confirm' as const}, {key: 'd', name: 'decline', value: 'decline' as const}] : []),
+        ...(item.confirm
+          ? [
+              {key: 'c', name: 'confirm', value: 'confirm' as const},
+              {key: 'd', name: 'decline', value: 'decline' as const},
+            ]
+          : []),
         {key: 'w', name: 'waive (with a reason)', value: 'waive'},
         {key: 'a', name: 'add a note', value: 'note'},
         {key: 'r', name: 're-check', value: 'recheck'},
@@ -147,7 +159,10 @@ export async function runPlain(
             check: (v) => (/^\d{4}-\d{2}-\d{2}$/.test(v) ? 'looks like a date, not a name (a waiver is reason, owner, then expiry)' : undefined),
             expected: `who owns the risk, or an empty line for ${who}`,
           });
-          const expires = await io.text('Expires (YYYY-MM-DD, optional)', {check: expiryProblem, expected: 'the expiry as YYYY-MM-DD, today or later, or an empty line for none'});
+          const expires = await io.text('Expires (YYYY-MM-DD, optional)', {
+            check: expiryProblem,
+            expected: 'the expiry as YYYY-MM-DD, today or later, or an empty line for none',
+          });
           wizard.waive(item.id, {by: who, reason, owner, expires});
         } else {
           wizard.note(item.id, await io.text('Note', {fallback: item.note?.text, expected: 'the note'}), who);
@@ -204,7 +219,9 @@ function jumpTo(wizard: Wizard, io: PlainIO, id: string): string {
   const snap = wizard.getSnapshot();
   if (snap.items.some((i) => i.id === id)) return id;
   const near = snap.items.map((i) => i.id).filter((i) => distance(i, id) <= Math.min(2, Math.floor(id.length / 4)));
-  return io.fail(`no item "${id}" in pack ${snap.pack.id}; expected @ITEM-ID with an id of the pack${near.length ? ` (did you mean ${near.slice(0, 3).join(', ')}?)` : ''}; \`shipshape check --format json\` lists them`);
+  return io.fail(
+    `no item "${id}" in pack ${snap.pack.id}; expected @ITEM-ID with an id of the pack${near.length ? ` (did you mean ${near.slice(0, 3).join(', ')}?)` : ''}; \`shipshape check --format json\` lists them`,
+  );
 }
 
 /** Edit distance (insertions, deletions, substitutions), for suggesting an id after a typo. */
@@ -243,12 +260,20 @@ function finish(wizard: Wizard, say: (l?: string) => void): void {
   const s = wizard.summary();
   const snap = wizard.getSnapshot();
   say('');
-  say(`Summary: ${snap.done} of ${snap.total} done. ${Object.entries(s.byStatus).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  say(
+    `Summary: ${snap.done} of ${snap.total} done. ${Object.entries(s.byStatus)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   say(`Still open: ${s.openBySeverity.critical} critical, ${s.openBySeverity.high} high, ${s.openBySeverity.medium} medium, ${s.openBySeverity.low} low`);
   for (const w of s.waivers) {
     say(`Waived: ${w.id} by ${w.by}${w.owner && w.owner !== w.by ? `, owned by ${w.owner}` : ''}: ${w.reason}${w.expires ? ` (until ${w.expires})` : ''}`);
   }
-  say(snap.answersProblem ? `Answers were not saved: ${snap.answersProblem}` : `Answers are saved in ${snap.answersFile} (commit it; shipshape check honours it).`);
+  say(
+    snap.answersProblem
+      ? `Answers were not saved: ${snap.answersProblem}`
+      : `Answers are saved in ${snap.answersFile} (commit it; shipshape check honours it).`,
+  );
   say(`To go on later: ${resumeCommand(snap)}`);
 }
 
@@ -256,7 +281,8 @@ function finish(wizard: Wizard, say: (l?: string) => void): void {
 function resumeCommand(snap: Snapshot): string {
   const words = ['shipshape', '--dir', shellWord(snap.root)];
   // A pack given as a file is not known here by its path: say so rather than name a wrong one.
-  if (snap.chosenBy === '--pack') words.push('--pack', resolvePackRef(snap.pack.id) && !snap.pack.id.includes('.') ? shellWord(snap.pack.id) : '<the pack file you gave>');
+  if (snap.chosenBy === '--pack')
+    words.push('--pack', resolvePackRef(snap.pack.id) && !snap.pack.id.includes('.') ? shellWord(snap.pack.id) : '<the pack file you gave>');
   for (const i of snap.inputs) if (i.origin === 'given' && i.value) words.push('--input', shellWord(`${i.id}=${i.value}`));
   return words.join(' ');
 }

@@ -19,10 +19,15 @@ export function toMarkdown(r: Report): string {
       section = i.section;
       out.push(`## ${i.sectionTitle}`, '', '| status | severity | item | result | evidence | how to fix |', '|---|---|---|---|---|---|');
     }
-    const ev = i.evidence.slice(0, 5).map((e) => cell(`${where(e) ? `\`${where(e)}\` ` : ''}${e.detail}`)).join('<br>');
+    const ev = i.evidence
+      .slice(0, 5)
+      .map((e) => cell(`${where(e) ? `\`${where(e)}\` ` : ''}${e.detail}`))
+      .join('<br>');
     const said = answerLine(i.answer);
     const fix = i.status === 'pass' || i.status === 'skip' ? '' : cell(i.how);
-    out.push(`| ${i.status.toUpperCase()} | ${i.severity} | ${cell(i.title)} (\`${i.id}\`) | ${cell(i.message)}${said ? `<br>answer: ${cell(said)}` : ''} | ${ev} | ${fix} |`);
+    out.push(
+      `| ${i.status.toUpperCase()} | ${i.severity} | ${cell(i.title)} (\`${i.id}\`) | ${cell(i.message)}${said ? `<br>answer: ${cell(said)}` : ''} | ${ev} | ${fix} |`,
+    );
     const next = r.items[r.items.indexOf(i) + 1];
     if (!next || next.section !== section) out.push('');
   }

@@ -56,7 +56,9 @@ function reportAnswer(a: Answer | undefined, w: Waiver | undefined): ReportAnswe
     at: a.at,
     ...(a.note ? {note: a.note} : {}),
     ...(a.date ? {date: a.date} : {}),
-    ...(w ? {waiver: {reason: w.reason, ...(w.owner ? {owner: w.owner} : {}), ...(w.expires ? {expires: w.expires} : {}), expired: w.expired, unneeded: w.unneeded}} : {}),
+    ...(w
+      ? {waiver: {reason: w.reason, ...(w.owner ? {owner: w.owner} : {}), ...(w.expires ? {expires: w.expires} : {}), expired: w.expired, unneeded: w.unneeded}}
+      : {}),
   };
 }
 

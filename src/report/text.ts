@@ -16,7 +16,9 @@ export function toText(r: Report, o: TextOptions): string {
   const paint = (s: ItemStatus, text: string) => (o.color ? `\u001b[${COLOR[s]}m${text}\u001b[0m` : text);
   const bold = (t: string) => (o.color ? `\u001b[1m${t}\u001b[0m` : t);
   const lines: string[] = [];
-  const inputs = Object.entries(r.inputs).map(([k, v]) => `${k}=${v}`).join(' ');
+  const inputs = Object.entries(r.inputs)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   lines.push(bold(`${r.pack.title} (pack ${r.pack.id} ${r.pack.version})`));
   lines.push(`${r.dir}${inputs ? `  [${inputs}]` : ''}`);
   if (r.problems.length > 0) {

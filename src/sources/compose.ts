@@ -160,7 +160,13 @@ function mergeService(
       const env = input.readEnvFile(rel);
       if (!env) {
         if (spec.required === false) continue;
-        throw new SourceError(`env_file ${String(spec.path)} does not exist`, y.file, lineOf(y, sub('env_file', n)) ?? lineOf(y, sub('env_file')), 1, 'env_file');
+        throw new SourceError(
+          `env_file ${String(spec.path)} does not exist`,
+          y.file,
+          lineOf(y, sub('env_file', n)) ?? lineOf(y, sub('env_file')),
+          1,
+          'env_file',
+        );
       }
       svc.envFiles.push(rel);
       for (const e of env.entries.values()) {

@@ -36,13 +36,7 @@ export function parseEnvText(text: string, file: string): EnvFile {
     const m = ASSIGN.exec(raw);
     if (!m) {
       const key = /^\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*:/.exec(raw)?.[1];
-      throw new SourceError(
-        key ? `expected KEY=value, found "${key}:" (Compose reads only =)` : 'expected KEY=value (or a # comment)',
-        file,
-        n + 1,
-        1,
-        key,
-      );
+      throw new SourceError(key ? `expected KEY=value, found "${key}:" (Compose reads only =)` : 'expected KEY=value (or a # comment)', file, n + 1, 1, key);
     }
     const key = m[1]!;
     const line = n + 1;

@@ -71,7 +71,10 @@ function load(root: string): {data: AnswersFile; problem?: {line?: number; messa
   } catch (err) {
     const pos = /position (\d+)/.exec((err as Error).message)?.[1];
     const line = pos === undefined ? undefined : text.slice(0, Number(pos)).split('\n').length;
-    return {data: empty, problem: {line, message: `is not valid JSON (${(err as Error).message.replace(/ in JSON at position \d+.*$/, '')}); fix or remove it`}};
+    return {
+      data: empty,
+      problem: {line, message: `is not valid JSON (${(err as Error).message.replace(/ in JSON at position \d+.*$/, '')}); fix or remove it`},
+    };
   }
   const parsed = FileSchema.safeParse(raw);
   if (!parsed.success) {
@@ -114,7 +117,11 @@ export function readAnswers(root: string, packId: string): PackAnswers {
 /** Entries in a stable order (by item id) and fields in a fixed order, so diffs stay small. */
 function serialize(data: AnswersFile): string {
   const sortObj = <T>(o: Record<string, T>, each: (v: T) => T): Record<string, T> =>
-    Object.fromEntries(Object.keys(o).sort().map((k) => [k, each(o[k] as T)]));
+    Object.fromEntries(
+      Object.keys(o)
+        .sort()
+        .map((k) => [k, each(o[k] as T)]),
+    );
   const order = (a: Answer): Answer => {
     const fields = ['kind', 'by', 'at', 'note', 'reason', 'owner', 'expires', 'date', 'evidence'] as const;
     return Object.fromEntries(fields.filter((f) => a[f] !== undefined).map((f) => [f, a[f]])) as unknown as Answer;

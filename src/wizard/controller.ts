@@ -357,7 +357,11 @@ export class Wizard {
       else values[id] = fresh.values[id];
       if (fresh.origin[id] === undefined) delete origin[id];
       else origin[id] = fresh.origin[id];
-      this.session = withInputs(this.session, {values, origin, unresolved: fresh.unresolved.includes(id) ? [...new Set([...i.unresolved, id])] : i.unresolved.filter((u) => u !== id)});
+      this.session = withInputs(this.session, {
+        values,
+        origin,
+        unresolved: fresh.unresolved.includes(id) ? [...new Set([...i.unresolved, id])] : i.unresolved.filter((u) => u !== id),
+      });
       this.inputWarnings.delete(id);
       const saved = {...this.store.get().inputs};
       delete saved[id];
@@ -427,7 +431,16 @@ export class Wizard {
     for (const i of open) openBySeverity[i.severity]++;
     const waivers = items
       .filter((i) => i.waiver)
-      .map((i) => ({id: i.id, title: i.title, by: i.waiver!.by, owner: i.waiver!.owner, reason: i.waiver!.reason, expires: i.waiver!.expires, expired: i.waiver!.expired, unneeded: i.waiver!.unneeded}));
+      .map((i) => ({
+        id: i.id,
+        title: i.title,
+        by: i.waiver!.by,
+        owner: i.waiver!.owner,
+        reason: i.waiver!.reason,
+        expires: i.waiver!.expires,
+        expired: i.waiver!.expired,
+        unneeded: i.waiver!.unneeded,
+      }));
     return {byStatus, open, openBySeverity, waivers, applicable: items.length};
   }
 

@@ -2,12 +2,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {CHECKS} from '../../src/checks/index.js';
-import type {CheckResult, Evidence} from '../../src/model/types.js';
-import {dirWith, evidenceAt, lines, places, runCheck, tempDir, writeFiles} from '../support/helpers.js';
-
-
-
-
+import {dirWith, evidenceAt, lines, places, runCheck, writeFiles} from '../support/helpers.js';
 
 // ---------------------------------------------------------------------------------------------
 
@@ -104,7 +99,10 @@ describe('compose.ports-private', () => {
   });
 
   test('[::] (every IPv6 interface) fails', async () => {
-    const r = await runCheck('compose.ports-private', dirWith({'compose.yaml': lines('services:', '  web:', '    image: nginx:1.25', '    ports:', '      - "[::]:80:80"')}));
+    const r = await runCheck(
+      'compose.ports-private',
+      dirWith({'compose.yaml': lines('services:', '  web:', '    image: nginx:1.25', '    ports:', '      - "[::]:80:80"')}),
+    );
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['compose.yaml', 5, 'web.ports']]);
   });
@@ -146,7 +144,12 @@ describe('compose.ports-private', () => {
   test('all services: every open port is listed', async () => {
     const r = await runCheck('compose.ports-private', d);
     assert.equal(r.status, 'fail');
-    assert.deepEqual(places(r).map(([, line]) => line).sort((a, b) => a! - b!), [5, 14, 21, 32, 37]);
+    assert.deepEqual(
+      places(r)
+        .map(([, line]) => line)
+        .sort((a, b) => a! - b!),
+      [5, 14, 21, 32, 37],
+    );
   });
 
   test('selected services that are not defined pass; no ports pass', async () => {
@@ -341,7 +344,15 @@ describe('compose.docker-socket', () => {
 
   test('privileged: false and a look-alike path pass', async () => {
     const d = dirWith({
-      'compose.yaml': lines('services:', '  a:', '    image: a:1', '    privileged: false', '    volumes:', '      - ./docker.sock.bak:/x', '      - ./my-docker.sock:/y'),
+      'compose.yaml': lines(
+        'services:',
+        '  a:',
+        '    image: a:1',
+        '    privileged: false',
+        '    volumes:',
+        '      - ./docker.sock.bak:/x',
+        '      - ./my-docker.sock:/y',
+      ),
     });
     const r = await runCheck('compose.docker-socket', d);
     assert.equal(r.status, 'pass');

@@ -24,7 +24,11 @@ function botEnv(name: string, over: Record<string, string | null> = {}): string 
     MCP_AUTH_TOKEN: TOKEN, // 7
     ...over,
   };
-  return lines(...Object.entries(base).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`));
+  return lines(
+    ...Object.entries(base)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => `${k}=${v}`),
+  );
 }
 
 function config(prefix: string, extra = ''): string {
@@ -156,11 +160,14 @@ describe('discord.instance-env and discord.distinct', () => {
     evidenceAt(r, 'instances/alpha/.env', 5, 'DB_SCHEMA');
     const soft = evidenceAt(r, 'instances/beta/.env', 5, 'DB_SCHEMA');
     assert.match(soft.detail, /differs from its folder name "beta"/);
-    const onlyWarn = await run('discord.instance-env', dirWith(fleetFiles({betaEnv: botEnv('beta', {DB_SCHEMA: 'bravo'})})), {key: 'DB_SCHEMA', matchDir: 'warn'});
+    const onlyWarn = await run('discord.instance-env', dirWith(fleetFiles({betaEnv: botEnv('beta', {DB_SCHEMA: 'bravo'})})), {
+      key: 'DB_SCHEMA',
+      matchDir: 'warn',
+    });
     assert.equal(onlyWarn.status, 'warn');
   });
 
-  test('a missing required key fails naming the bot\'s .env; a pattern is applied', async () => {
+  test("a missing required key fails naming the bot's .env; a pattern is applied", async () => {
     const d = dirWith(fleetFiles({alphaEnv: botEnv('alpha', {GUILD_ID: null}), betaEnv: botEnv('beta', {GUILD_ID: '12'})}));
     const r = await run('discord.instance-env', d, {key: 'GUILD_ID', pattern: '^[0-9]{17,20}$', expect: 'a guild id'});
     assert.equal(r.status, 'fail');
@@ -177,7 +184,10 @@ describe('discord.instance-env and discord.distinct', () => {
   });
 
   test('distinct: a shared value fails at every copy; an unset value counts as its default', async () => {
-    const shared = await run('discord.distinct', dirWith(fleetFiles({betaEnv: botEnv('beta', {DISCORD_TOKEN: 'token-alpha-0123456789abcdef'})})), {key: 'DISCORD_TOKEN', secret: true});
+    const shared = await run('discord.distinct', dirWith(fleetFiles({betaEnv: botEnv('beta', {DISCORD_TOKEN: 'token-alpha-0123456789abcdef'})})), {
+      key: 'DISCORD_TOKEN',
+      secret: true,
+    });
     assert.equal(shared.status, 'fail');
     assert.deepEqual(places(shared), [
       ['instances/alpha/.env', 1, 'DISCORD_TOKEN'],
@@ -204,7 +214,7 @@ describe('discord.placeholders', () => {
     evidenceAt(r, '.env', 1, 'POSTGRES_PASSWORD');
     evidenceAt(r, 'instances/beta/.env', 4, 'DB_SCHEMA');
     evidenceAt(r, 'instances/beta/.env', undefined, 'CLIENT_ID');
-    assert.equal(r.evidence.length, 3, 'each place once, though a bot\'s env_file is read twice');
+    assert.equal(r.evidence.length, 3, "each place once, though a bot's env_file is read twice");
   });
 
   test('clean files pass', async () => {
@@ -214,9 +224,7 @@ describe('discord.placeholders', () => {
 
 describe('discord.mcp-auth and discord.gateway-token', () => {
   test('a non-loopback bind without a token fails at the bind line; loopback and an unset bind pass', async () => {
-    const d = dirWith(
-      fleetFiles({alphaEnv: botEnv('alpha', {MCP_AUTH_TOKEN: ''}), betaEnv: botEnv('beta', {MCP_BIND_ADDR: null, MCP_AUTH_TOKEN: null})}),
-    );
+    const d = dirWith(fleetFiles({alphaEnv: botEnv('alpha', {MCP_AUTH_TOKEN: ''}), betaEnv: botEnv('beta', {MCP_BIND_ADDR: null, MCP_AUTH_TOKEN: null})}));
     const r = await run('discord.mcp-auth', d);
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['instances/alpha/.env', 6, 'MCP_BIND_ADDR']]);
@@ -289,22 +297,43 @@ describe('discord.gateway-backends', () => {
     const r = await run('discord.gateway-backends', d, {list: 'instances'});
     assert.equal(r.status, 'fail');
     const details = r.evidence.map((e) => `${e.file}:${e.line} ${e.detail}`);
-    for (const want of [/"broken" is not name=/, /db points at service postgres, which is not a bot/, /alpha calls port 9091, but bot alpha listens on 9090/, /does not list bot beta/]) {
-      assert.ok(details.some((x) => x.startsWith('docker-compose.yml:15 ') && want.test(x)), `${want} not in ${details.join('\n')}`);
+    for (const want of [
+      /"broken" is not name=/,
+      /db points at service postgres, which is not a bot/,
+      /alpha calls port 9091, but bot alpha listens on 9090/,
+      /does not list bot beta/,
+    ]) {
+      assert.ok(
+        details.some((x) => x.startsWith('docker-compose.yml:15 ') && want.test(x)),
+        `${want} not in ${details.join('\n')}`,
+      );
     }
   });
 
   test('depends_on as a list or a mapping', async () => {
-    const list = await run('discord.gateway-backends', dirWith(fleetFiles({compose: gw('alpha=http://alpha:9090,beta=http://beta:9090', '      - alpha')})), {list: 'depends_on'});
+    const list = await run('discord.gateway-backends', dirWith(fleetFiles({compose: gw('alpha=http://alpha:9090,beta=http://beta:9090', '      - alpha')})), {
+      list: 'depends_on',
+    });
     assert.equal(list.status, 'fail');
     assert.match(evidenceAt(list, 'docker-compose.yml', 17, 'mcp-gateway.depends_on').detail, /does not depend on bot beta/);
     const map = await run(
       'discord.gateway-backends',
-      dirWith(fleetFiles({compose: gw('alpha=http://alpha:9090,beta=http://beta:9090', '      alpha: {condition: service_started}\n      beta: {condition: service_started}')})),
+      dirWith(
+        fleetFiles({
+          compose: gw('alpha=http://alpha:9090,beta=http://beta:9090', '      alpha: {condition: service_started}\n      beta: {condition: service_started}'),
+        }),
+      ),
       {list: 'depends_on'},
     );
     assert.equal(map.status, 'pass', map.message);
-    assert.equal((await run('discord.gateway-backends', dirWith(fleetFiles({compose: gw('alpha=http://alpha:9090,beta=http://beta:9090', '      - alpha')})), {list: 'instances'})).status, 'pass');
+    assert.equal(
+      (
+        await run('discord.gateway-backends', dirWith(fleetFiles({compose: gw('alpha=http://alpha:9090,beta=http://beta:9090', '      - alpha')})), {
+          list: 'instances',
+        })
+      ).status,
+      'pass',
+    );
   });
 });
 
@@ -333,7 +362,18 @@ describe('discord.published', () => {
 
 describe('discord.postgres-password', () => {
   const pg = (ports: string) =>
-    lines('services:', '  postgres:', '    image: postgres:17', '    environment:', '      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD}', ports, '  alpha:', '    image: bot:1.0', '    env_file: instances/alpha/.env', '    volumes: ["./instances/alpha:/config"]');
+    lines(
+      'services:',
+      '  postgres:',
+      '    image: postgres:17',
+      '    environment:',
+      '      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD}',
+      ports,
+      '  alpha:',
+      '    image: bot:1.0',
+      '    env_file: instances/alpha/.env',
+      '    volumes: ["./instances/alpha:/config"]',
+    );
   const weak = {
     '.env': 'POSTGRES_PASSWORD=discord_bot_pass\n',
     'instances/alpha/.env': botEnv('alpha', {DATABASE_URL: 'postgresql://discord_bot:discord_bot_pass@postgres:5432/discord_bot'}),
@@ -406,17 +446,23 @@ describe('config.toml checks', () => {
       ['instances/beta/config.toml', 2, 'command_prefix'],
     ]);
     assert.equal((await run('discord.prefixes', dirWith(fleetFiles({betaConfig: config('!', 'command_root = "bot"\n')})))).status, 'pass');
-    assert.equal((await run('discord.prefixes', dirWith(fleetFiles({betaConfig: config('!'), betaEnv: botEnv('beta', {GUILD_ID: '400000000000000002'})})))).status, 'pass');
+    assert.equal(
+      (await run('discord.prefixes', dirWith(fleetFiles({betaConfig: config('!'), betaEnv: botEnv('beta', {GUILD_ID: '400000000000000002'})})))).status,
+      'pass',
+    );
     assert.equal((await run('discord.prefixes', dirWith(fleetFiles({betaConfig: config('!', 'command_root = "bot"\n')})), {rootPath: null})).status, 'fail');
   });
 
-  test('personality: the example folder\'s text, a known hash, an empty file, a custom personality_file', async () => {
+  test("personality: the example folder's text, a known hash, an empty file, a custom personality_file", async () => {
     const example = 'You are the template.\n';
     const base = {...fleetFiles(), 'instances/example/personality.txt': example};
     const copied = await run('discord.personality', dirWith({...base, 'instances/alpha/personality.txt': 'You are the template.\r\n\n'}));
     assert.equal(copied.status, 'fail');
     assert.deepEqual(places(copied), [['instances/alpha/personality.txt', 1, 'alpha']]);
-    assert.equal((await run('discord.personality', dirWith({...base, 'instances/alpha/personality.txt': 'You are the template.\n'}), {level: 'warn'})).status, 'warn');
+    assert.equal(
+      (await run('discord.personality', dirWith({...base, 'instances/alpha/personality.txt': 'You are the template.\n'}), {level: 'warn'})).status,
+      'warn',
+    );
 
     const hash = createHash('sha256').update('You are Beta.').digest('hex');
     const known = await run('discord.personality', dirWith(fleetFiles()), {hashes: [hash]});

@@ -133,7 +133,10 @@ describe('dns.resolves via a given server', () => {
 
   test('the check stops when its signal aborts (here: as the query arrives)', async () => {
     const ac = new AbortController();
-    const watched = await server(() => undefined, () => ac.abort());
+    const watched = await server(
+      () => undefined,
+      () => ac.abort(),
+    );
     const params = resolves.params.parse({name: 'app.shipshape.test', server: watched, timeoutMs: 20_000});
     const started = performance.now();
     const r = await resolves.run(contextFor(dir), params, ac.signal);

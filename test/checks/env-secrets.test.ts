@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {CHECKS} from '../../src/checks/index.js';
-import type {CheckResult, Evidence} from '../../src/model/types.js';
-import {dirWith, evidenceAt, lines, places, runCheck, tempDir, writeFiles} from '../support/helpers.js';
+import type {CheckResult} from '../../src/model/types.js';
+import {dirWith, evidenceAt, lines, places, runCheck} from '../support/helpers.js';
 
 // Shipped defaults of the0's templates.
 const PG_DEFAULT = 'the0_password';
@@ -48,10 +48,6 @@ async function check(id: string, d: string, params: Record<string, unknown> = {}
   if (id.startsWith('secret.') || params.secret === true) assertNoLeak(r);
   return r;
 }
-
-
-
-
 
 // ---------------------------------------------------------------------------------------------
 // A the0-like Compose deployment still holding every shipped default.
@@ -302,7 +298,13 @@ describe('secret.not-default', () => {
   test('${VAR:-default} with VAR set in .env counts the .env copy only', async () => {
     const d = dirWith({
       '.env': lines(`MINIO_ROOT_PASSWORD=${B64_A}`),
-      'compose.yaml': lines('services:', '  minio:', '    image: minio/minio:x', '    environment:', `      MINIO_ROOT_PASSWORD: \${MINIO_ROOT_PASSWORD:-${MINIO_DEFAULT}}`),
+      'compose.yaml': lines(
+        'services:',
+        '  minio:',
+        '    image: minio/minio:x',
+        '    environment:',
+        `      MINIO_ROOT_PASSWORD: \${MINIO_ROOT_PASSWORD:-${MINIO_DEFAULT}}`,
+      ),
     });
     const r = await check('secret.not-default', d, {keys: ['MINIO_ROOT_PASSWORD'], defaults: DEFAULTS});
     assert.equal(r.status, 'pass');
@@ -381,7 +383,12 @@ describe('secret.not-default', () => {
         '      - POSTGRES_PASSWORD=${POSTGRES_PASSWORD}', // 6
       ),
     });
-    const r = await check('secret.not-default', d, {keys: ['JWT_SECRET', 'POSTGRES_PASSWORD'], defaults: DEFAULTS, required: true}, {compose: ['deploy/compose.yaml']});
+    const r = await check(
+      'secret.not-default',
+      d,
+      {keys: ['JWT_SECRET', 'POSTGRES_PASSWORD'], defaults: DEFAULTS, required: true},
+      {compose: ['deploy/compose.yaml']},
+    );
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [
       ['deploy/compose.yaml', 5, 'JWT_SECRET'],
@@ -582,7 +589,12 @@ describe('secret.strength', () => {
 
   test('externalWhen set passes with the note; required with nothing set fails', async () => {
     const d = dirWith({'values.yaml': lines('global:', '  existingSecret: the0-secrets')});
-    const ext = await check('secret.strength', d, {helm: ['the0Api.env.JWT_SECRET'], externalWhen: 'global.existingSecret', required: true}, {helmValues: ['values.yaml']});
+    const ext = await check(
+      'secret.strength',
+      d,
+      {helm: ['the0Api.env.JWT_SECRET'], externalWhen: 'global.existingSecret', required: true},
+      {helmValues: ['values.yaml']},
+    );
     assert.equal(ext.status, 'pass');
     assert.deepEqual(places(ext), [['values.yaml', 2, 'global.existingSecret']]);
     const none = await check('secret.strength', d, {helm: ['the0Api.env.JWT_SECRET'], required: true}, {helmValues: ['values.yaml']});

@@ -8,7 +8,7 @@ import {describe, test} from 'node:test';
 import {absent, contains, executable, exists, mode, owner, symlink} from '../../src/checks/files.js';
 import {runStep} from '../../src/engine/run.js';
 import type {CheckResult} from '../../src/model/types.js';
-import {type CheckDef} from '../../src/checks/define.js';
+import type {CheckDef} from '../../src/checks/define.js';
 import {contextFor, tempDir, writeFiles} from '../support/helpers.js';
 
 const run = (def: CheckDef, dir: string, params: unknown, timeoutMs = 10_000): Promise<CheckResult> => runStep(def, contextFor(dir), params, timeoutMs);
@@ -73,7 +73,7 @@ describe('files.exists', () => {
     const r = await run(exists, dir, {paths: 'shared.env'});
     assert.equal(r.status, 'warn');
     assert.match(r.message, /1 of 1 paths lead outside the deployment root/);
-    assert.match(r.evidence[0]!.detail, new RegExp(`resolves outside the deployment root, to .*shipshape-outside-.*/shared\\.env$`));
+    assert.match(r.evidence[0]!.detail, /resolves outside the deployment root, to .*shipshape-outside-.*\/shared\.env$/);
     // So is a path through a symlinked directory, and a plain ../ path.
     symlinkSync(outside, join(dir, 'conf'));
     assert.equal((await run(exists, dir, {paths: 'conf/shared.env'})).status, 'warn');

@@ -5,17 +5,13 @@ import {createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes} fro
 import {describe, test} from 'node:test';
 import * as formats from '../../src/checks/formats.js';
 import {runStep} from '../../src/engine/run.js';
-import type {CheckResult, Evidence} from '../../src/model/types.js';
-import {type CheckDef} from '../../src/checks/define.js';
-import {contextFor, dirWith, evidenceAt, lines, places, tempDir, writeFiles} from '../support/helpers.js';
-
-
+import type {CheckResult} from '../../src/model/types.js';
+import type {CheckDef} from '../../src/checks/define.js';
+import {contextFor, dirWith, evidenceAt, lines, places} from '../support/helpers.js';
 
 function run(def: CheckDef, d: string, params: Record<string, unknown>, files: Record<string, unknown> = {}): Promise<CheckResult> {
   return runStep(def, contextFor(d, files), params, 5000);
 }
-
-
 
 /** No secret (nor any 8-character slice of one, nor a PEM body line) appears anywhere in the result. */
 function assertNoLeak(r: CheckResult, secrets: readonly string[]): void {
@@ -190,7 +186,13 @@ describe('format.x25519-keypair', () => {
   test('the public key node derived passes, written in either alphabet, in .env and Compose', async () => {
     const d = dirWith({
       '.env': lines(`SEALED_BOX_PRIVATE_KEY=${A_PRIV}`, `SEALED_BOX_PUBLIC_KEY=${A.pub.toString('base64')}`),
-      'compose.yaml': lines('services:', '  orchestrator:', '    image: o:1.0.0', '    environment:', `      SEALED_BOX_PUBLIC_KEY: "${A.pub.toString('base64url')}"`),
+      'compose.yaml': lines(
+        'services:',
+        '  orchestrator:',
+        '    image: o:1.0.0',
+        '    environment:',
+        `      SEALED_BOX_PUBLIC_KEY: "${A.pub.toString('base64url')}"`,
+      ),
     });
     const r = await run(formats.x25519Keypair, d, params);
     assert.equal(r.status, 'pass', JSON.stringify(r));
@@ -274,7 +276,11 @@ describe('format.rsa-key', () => {
   const OTHER = rsa(2048);
   const K1024 = rsa(1024);
   const ENCRYPTED = rsa(2048, {cipher: 'aes-256-cbc', passphrase: 'correct horse battery'});
-  const PKCS1 = generateKeyPairSync('rsa', {modulusLength: 2048, publicKeyEncoding: {type: 'pkcs1', format: 'pem'}, privateKeyEncoding: {type: 'pkcs1', format: 'pem'}});
+  const PKCS1 = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: {type: 'pkcs1', format: 'pem'},
+    privateKeyEncoding: {type: 'pkcs1', format: 'pem'},
+  });
   const SECRETS = [K2048.privateKey, OTHER.privateKey, K1024.privateKey, ENCRYPTED.privateKey, PKCS1.privateKey];
   /** A PEM on one line, newlines written as \n inside double quotes (dotenv expands them). */
   const oneLine = (pem: string) => `"${pem.trim().replace(/\n/g, '\\n')}"`;
@@ -474,7 +480,12 @@ describe('format.nkey', () => {
     const op = await run(formats.nkey, d, {keys: ['NATS_OPERATOR_SIGNING_SEED'], kind: 'seed', role: 'operator'});
     assert.equal(op.status, 'pass', JSON.stringify(op));
     assertNoLeak(op, SEEDS);
-    const acc = await run(formats.nkey, d, {keys: ['NATS_ACCOUNT_SIGNING_SEED'], kind: 'seed', role: 'account', publicKey: {keys: ['NATS_JWT_AGENT_ACCOUNT_PUB']}});
+    const acc = await run(formats.nkey, d, {
+      keys: ['NATS_ACCOUNT_SIGNING_SEED'],
+      kind: 'seed',
+      role: 'account',
+      publicKey: {keys: ['NATS_JWT_AGENT_ACCOUNT_PUB']},
+    });
     assert.equal(acc.status, 'pass', JSON.stringify(acc));
     assert.deepEqual(places(acc), [
       ['.env', 2, 'NATS_ACCOUNT_SIGNING_SEED'],
@@ -526,7 +537,10 @@ describe('format.nkey', () => {
     });
     const r = await run(formats.nkey, d, {keys: ['A', 'B', 'C', 'D'], kind: 'seed'});
     assert.equal(r.status, 'fail');
-    assert.deepEqual(places(r).map((p) => p[1]), [1, 2, 3, 4]);
+    assert.deepEqual(
+      places(r).map((p) => p[1]),
+      [1, 2, 3, 4],
+    );
     assert.match(r.evidence[0]!.detail, /57 characters; a seed has 58/);
     assert.match(r.evidence[1]!.detail, /lower case/);
     assert.match(r.evidence[2]!.detail, /character 58 is not base32/);
@@ -560,7 +574,11 @@ function b32ToBytes(s: string): Buffer {
 // ---------------------------------------------------------------------------------------------
 
 describe('format.clerk-secret-key', () => {
-  const body = () => randomBytes(30).toString('base64').replace(/[^A-Za-z0-9]/g, 'q').slice(0, 40);
+  const body = () =>
+    randomBytes(30)
+      .toString('base64')
+      .replace(/[^A-Za-z0-9]/g, 'q')
+      .slice(0, 40);
   const LIVE = `sk_live_${body()}`;
   const TEST = `sk_test_${body()}`;
   const PUBLISHABLE = `pk_live_${body()}`;
@@ -634,7 +652,10 @@ describe('format.webhook-secret', () => {
     const d = dirWith({'.env': lines(`A=${NOPREFIX}`, `B=${SHORT}`, `C=${URLSAFE}`, 'D=whsec_')});
     const r = await run(formats.webhookSecret, d, {keys: ['A', 'B', 'C', 'D']});
     assert.equal(r.status, 'fail');
-    assert.deepEqual(places(r).map((p) => p[1]), [1, 2, 3, 4]);
+    assert.deepEqual(
+      places(r).map((p) => p[1]),
+      [1, 2, 3, 4],
+    );
     assert.match(r.evidence[0]!.detail, /does not start with whsec_/);
     assert.match(r.evidence[1]!.detail, /12 bytes after whsec_, fewer than 24/);
     assert.match(r.evidence[2]!.detail, /url-safe alphabet/);
@@ -676,7 +697,10 @@ describe('format.url', () => {
     });
     const r = await run(formats.url, d, {keys: ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I']});
     assert.equal(r.status, 'fail');
-    assert.deepEqual(places(r).map((p) => p[1]), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(
+      places(r).map((p) => p[1]),
+      [1, 2, 3, 4, 5, 6, 7, 8],
+    );
     const why = r.evidence.map((e) => e.detail);
     assert.match(why[0]!, /uses http:\/\/, not https:\/\//);
     assert.match(why[1]!, /points at localhost/);
@@ -740,7 +764,10 @@ describe('format.origins', () => {
     const d = dirWith({'.env': lines(...Object.entries(entries).map(([k, v]) => `O_${k.toUpperCase()}=${v}`))});
     const r = await run(formats.origins, d, {keys: Object.keys(entries).map((k) => `O_${k.toUpperCase()}`)});
     assert.equal(r.status, 'fail');
-    assert.deepEqual(places(r).map((p) => p[1]), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      places(r).map((p) => p[1]),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
     const why = r.evidence.map((e) => e.detail);
     assert.match(why[0]!, /has a path/);
     assert.match(why[1]!, /ends with \//);
@@ -756,7 +783,13 @@ describe('format.origins', () => {
   test('a Compose copy that differs from .env fails alone', async () => {
     const d = dirWith({
       '.env': lines('AUTH_ALLOWED_ORIGINS=https://app.example.net'),
-      'compose.yaml': lines('services:', '  auth:', '    image: a:1.0.0', '    environment:', '      AUTH_ALLOWED_ORIGINS: "https://app.example.net,http://localhost:3000"'),
+      'compose.yaml': lines(
+        'services:',
+        '  auth:',
+        '    image: a:1.0.0',
+        '    environment:',
+        '      AUTH_ALLOWED_ORIGINS: "https://app.example.net,http://localhost:3000"',
+      ),
     });
     const r = await run(formats.origins, d, {keys: ['AUTH_ALLOWED_ORIGINS']});
     assert.equal(r.status, 'fail');
@@ -791,7 +824,10 @@ describe('format.duration', () => {
   });
 
   test('min and max bound the value', async () => {
-    const d = dirWith({'.env': lines('DB_STATEMENT_TIMEOUT=30s'), 'compose.yaml': lines('services:', '  api:', '    image: a:1.0.0', '    environment:', '      DB_STATEMENT_TIMEOUT: 2m')});
+    const d = dirWith({
+      '.env': lines('DB_STATEMENT_TIMEOUT=30s'),
+      'compose.yaml': lines('services:', '  api:', '    image: a:1.0.0', '    environment:', '      DB_STATEMENT_TIMEOUT: 2m'),
+    });
     const both = await run(formats.duration, d, {keys: ['DB_STATEMENT_TIMEOUT'], min: '1s', max: '1m'});
     assert.equal(both.status, 'fail');
     assert.deepEqual(places(both), [['compose.yaml', 5, 'DB_STATEMENT_TIMEOUT']]);
@@ -840,7 +876,10 @@ describe('format.semver', () => {
     const r = await run(formats.semver, d, {keys: ['RC', 'RC10', 'OLD', 'NEW'], min: '1.2.3-rc.3'});
     assert.equal(r.status, 'fail');
     // rc.2 < rc.3 < rc.10 (numeric identifiers compare as numbers); 1.2.2 is older; 1.10.0 is newer.
-    assert.deepEqual(r.evidence.map((e) => e.key), ['RC', 'OLD']);
+    assert.deepEqual(
+      r.evidence.map((e) => e.key),
+      ['RC', 'OLD'],
+    );
     assert.match(r.evidence[0]!.detail, /older than the minimum 1\.2\.3-rc\.3/);
     assert.equal((await run(formats.semver, d, {keys: ['RC10', 'NEW'], min: '1.2.3-rc.3'})).status, 'pass');
     assert.equal((await run(formats.semver, d, {keys: ['RC'], min: '1.2.3'})).status, 'fail', 'a pre-release ranks below its release');

@@ -13,13 +13,10 @@ import {git, gitInit, gitRepo, lines, places, runCheck, tempDir, writeFiles} fro
 // Checks run git with our HOME: point it at an empty dir so no personal git config takes part.
 process.env.HOME = tempDir('shipshape-home-');
 
-
-
 function assertNoLeak(r: CheckResult, values: readonly string[]): void {
   const text = JSON.stringify(r);
   for (const v of values) assert.ok(!text.includes(v), `a secret value (${v.length} chars) appears in the result`);
 }
-
 
 const short = (d: string, rev: string) => git(d, 'rev-parse', '--short', rev).trim();
 const day = (d: string, rev: string) => git(d, 'log', '-1', '--format=%cs', rev).trim();
@@ -101,7 +98,13 @@ describe('git.never-committed', () => {
 
 describe('git.clean', () => {
   test('modified, staged, deleted, renamed and untracked files each fail with their state', async () => {
-    const d = gitRepo({'a.txt': 'a\n', 'b.txt': 'b\n', 'c.txt': 'c\n', 'd.txt': 'd\n', '.gitignore': '*.log\n'}, ['a.txt', 'b.txt', 'c.txt', 'd.txt', '.gitignore']);
+    const d = gitRepo({'a.txt': 'a\n', 'b.txt': 'b\n', 'c.txt': 'c\n', 'd.txt': 'd\n', '.gitignore': '*.log\n'}, [
+      'a.txt',
+      'b.txt',
+      'c.txt',
+      'd.txt',
+      '.gitignore',
+    ]);
     writeFiles(d, {'a.txt': 'changed\n', 'b.txt': 'staged\n', 'new.txt': 'n\n', 'debug.log': 'ignored\n'});
     git(d, 'add', '--', 'b.txt');
     git(d, 'rm', '-q', '--', 'c.txt');
@@ -119,9 +122,15 @@ describe('git.clean', () => {
       ],
     );
     const tracked = await runCheck('git.clean', d, {untracked: false});
-    assert.deepEqual(tracked.evidence.map((e) => e.file), ['a.txt', 'b.txt', 'c.txt', 'e.txt']);
+    assert.deepEqual(
+      tracked.evidence.map((e) => e.file),
+      ['a.txt', 'b.txt', 'c.txt', 'e.txt'],
+    );
     const only = await runCheck('git.clean', d, {paths: ['a.txt', '*.log']});
-    assert.deepEqual(only.evidence.map((e) => e.file), ['a.txt']);
+    assert.deepEqual(
+      only.evidence.map((e) => e.file),
+      ['a.txt'],
+    );
   });
 
   test('a clean tree passes; ignored files do not count', async () => {
@@ -159,7 +168,14 @@ const JWT = 'jwt-8d1f0b6e7a5c4d3b2a19f8e7d6c5b4a3';
 
 describe('git.value-never-committed', () => {
   test('a value committed in an old version of a file fails with the key, commit and path, never the value', async () => {
-    const d = gitRepo({'.gitignore': '.env\n', '.env': `POSTGRES_PASSWORD=${PG}\n`, 'compose.yaml': lines('services:', '  db:', '    image: postgres:16', `    environment: {POSTGRES_PASSWORD: ${PG}}`)}, ['.gitignore', 'compose.yaml']);
+    const d = gitRepo(
+      {
+        '.gitignore': '.env\n',
+        '.env': `POSTGRES_PASSWORD=${PG}\n`,
+        'compose.yaml': lines('services:', '  db:', '    image: postgres:16', `    environment: {POSTGRES_PASSWORD: ${PG}}`),
+      },
+      ['.gitignore', 'compose.yaml'],
+    );
     const leaked = short(d, 'HEAD');
     writeFiles(d, {'compose.yaml': lines('services:', '  db:', '    image: postgres:16', '    env_file: .env')});
     git(d, 'commit', '-q', '-am', 'read the password from .env');
@@ -174,7 +190,11 @@ describe('git.value-never-committed', () => {
   test('base64 in a committed Secret is found; base64: false does not look for it', async () => {
     const b64 = Buffer.from(PG).toString('base64');
     const d = gitRepo(
-      {'.gitignore': '.env\n', '.env': `POSTGRES_PASSWORD=${PG}\n`, 'k8s/secret.yaml': lines('apiVersion: v1', 'kind: Secret', 'metadata: {name: db}', 'data:', `  password: ${b64}`)},
+      {
+        '.gitignore': '.env\n',
+        '.env': `POSTGRES_PASSWORD=${PG}\n`,
+        'k8s/secret.yaml': lines('apiVersion: v1', 'kind: Secret', 'metadata: {name: db}', 'data:', `  password: ${b64}`),
+      },
       ['.gitignore', 'k8s/secret.yaml'],
     );
     const r = await runCheck('git.value-never-committed', d, {keys: ['POSTGRES_PASSWORD']});
@@ -186,12 +206,23 @@ describe('git.value-never-committed', () => {
   });
 
   test('the password inside a URL and a Helm value are searched too', async () => {
-    const d = gitRepo({'.gitignore': '.env\nvalues.local.yaml\n', '.env': `DATABASE_URL=postgres://the0:${PG}@db:5432/the0\n`, 'values.local.yaml': lines('the0Api:', '  env:', `    JWT_SECRET: ${JWT}`), 'docs/notes.md': 'nothing here\n'}, ['.gitignore', 'docs/notes.md']);
+    const d = gitRepo(
+      {
+        '.gitignore': '.env\nvalues.local.yaml\n',
+        '.env': `DATABASE_URL=postgres://the0:${PG}@db:5432/the0\n`,
+        'values.local.yaml': lines('the0Api:', '  env:', `    JWT_SECRET: ${JWT}`),
+        'docs/notes.md': 'nothing here\n',
+      },
+      ['.gitignore', 'docs/notes.md'],
+    );
     const params = {urls: ['DATABASE_URL'], helm: ['the0Api.env.JWT_SECRET']};
     const files = {helmValues: ['values.local.yaml']};
     const ok = await runCheck('git.value-never-committed', d, params, files);
     assert.equal(ok.status, 'pass');
-    assert.deepEqual(ok.evidence.map((e) => e.key), ['DATABASE_URL (password in URL)', 'the0Api.env.JWT_SECRET']);
+    assert.deepEqual(
+      ok.evidence.map((e) => e.key),
+      ['DATABASE_URL (password in URL)', 'the0Api.env.JWT_SECRET'],
+    );
     assert.match(ok.message, /in none of the \d+ files committed on any branch or tag/);
     assertNoLeak(ok, [PG, JWT]);
 
@@ -214,7 +245,10 @@ describe('git.value-never-committed', () => {
   });
 
   test('a hit outside the deployment directory is reported by its repository path', async () => {
-    const d = gitRepo({'deploy/.gitignore': '.env\n', 'deploy/.env': `POSTGRES_PASSWORD=${PG}\n`, 'scripts/setup.sh': `psql "password=${PG}"\n`}, ['deploy/.gitignore', 'scripts/setup.sh']);
+    const d = gitRepo({'deploy/.gitignore': '.env\n', 'deploy/.env': `POSTGRES_PASSWORD=${PG}\n`, 'scripts/setup.sh': `psql "password=${PG}"\n`}, [
+      'deploy/.gitignore',
+      'scripts/setup.sh',
+    ]);
     const r = await runCheck('git.value-never-committed', join(d, 'deploy'), {keys: ['POSTGRES_PASSWORD']});
     assert.equal(r.status, 'fail');
     assert.equal(r.evidence[0]!.file, undefined);
@@ -251,11 +285,21 @@ describe('git.value-never-committed', () => {
     const stdin = join(bin, 'stdin.log');
     writeFileSync(
       join(bin, 'git'),
-      lines('#!/bin/sh', `printf 'argv:' >> '${log}'`, `for a in "$@"; do printf ' [%s]' "$a" >> '${log}'; done`, `printf '\\n' >> '${log}'`, `env >> '${log}'`, `tee -a '${stdin}' | '${realGit}' "$@"`),
+      lines(
+        '#!/bin/sh',
+        `printf 'argv:' >> '${log}'`,
+        `for a in "$@"; do printf ' [%s]' "$a" >> '${log}'; done`,
+        `printf '\\n' >> '${log}'`,
+        `env >> '${log}'`,
+        `tee -a '${stdin}' | '${realGit}' "$@"`,
+      ),
     );
     chmodSync(join(bin, 'git'), 0o755);
     const b64 = Buffer.from(PG).toString('base64');
-    const d = gitRepo({'.gitignore': '.env\n', '.env': `POSTGRES_PASSWORD=${PG}\nJWT_SECRET=${JWT}\n`, 'old.yaml': `password: ${PG}\n`}, ['.gitignore', 'old.yaml']);
+    const d = gitRepo({'.gitignore': '.env\n', '.env': `POSTGRES_PASSWORD=${PG}\nJWT_SECRET=${JWT}\n`, 'old.yaml': `password: ${PG}\n`}, [
+      '.gitignore',
+      'old.yaml',
+    ]);
     git(d, 'rm', '-q', 'old.yaml');
     git(d, 'commit', '-q', '-m', 'rm');
     const saved = process.env.PATH;
@@ -294,11 +338,15 @@ describe('history of 3,000 commits', () => {
   const parts: string[] = [];
   for (let i = 1; i <= 3000; i++) {
     const body = `file ${i % 200} version ${i}\n`.repeat(40);
-    parts.push(`commit refs/heads/main\nmark :${i}\n${who(i)}${data(`change ${i}`)}${i > 1 ? `from :${i - 1}\n` : ''}M 100644 inline src/f${i % 200}.txt\n${data(body)}`);
+    parts.push(
+      `commit refs/heads/main\nmark :${i}\n${who(i)}${data(`change ${i}`)}${i > 1 ? `from :${i - 1}\n` : ''}M 100644 inline src/f${i % 200}.txt\n${data(body)}`,
+    );
     if (i === 1) parts.push(`M 100644 inline .gitignore\n${data('.env\n')}`);
     if (i === 120) {
       // An old branch that committed a .env with the secret and then deleted it.
-      parts.push(`commit refs/heads/old-feature\nmark :9001\n${who(i)}${data('try config')}from :120\nM 100644 inline config/.env\n${data(`DB_PASSWORD=${SECRET}\n`)}`);
+      parts.push(
+        `commit refs/heads/old-feature\nmark :9001\n${who(i)}${data('try config')}from :120\nM 100644 inline config/.env\n${data(`DB_PASSWORD=${SECRET}\n`)}`,
+      );
       parts.push(`commit refs/heads/old-feature\nmark :9002\n${who(i + 1)}${data('oops')}from :9001\nD config/.env\n`);
     }
   }

@@ -4,16 +4,13 @@ import {mkdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, test} from 'node:test';
 import {CHECKS} from '../../src/checks/index.js';
-import type {CheckResult} from '../../src/model/types.js';
-import {git, gitInit, gitRepo, places, runCheck, tempDir, writeFiles} from '../support/helpers.js';
+import {git, gitRepo, places, runCheck, tempDir, writeFiles} from '../support/helpers.js';
 
 // Checks run git with our HOME: point it at an empty dir so no personal git config
 // (core.excludesFile, ~/.config/git/ignore) takes part.
 process.env.HOME = tempDir('shipshape-home-');
 
 const ENV = 'POSTGRES_PASSWORD=the0_password\n';
-
-
 
 describe('git.not-tracked', () => {
   test('a committed .env fails with its path', async () => {
@@ -53,16 +50,22 @@ describe('git.not-tracked', () => {
   });
 
   test('**/.env finds nested instances, and .env alone does not', async () => {
-    const d = gitRepo(
-      {'instances/a/.env': ENV, 'instances/b/.env': ENV, '.env.example': 'POSTGRES_PASSWORD=\n', 'instances/a/notes.env.md': 'x\n'},
-      ['instances/a/.env', '.env.example', 'instances/a/notes.env.md'],
-    );
+    const d = gitRepo({'instances/a/.env': ENV, 'instances/b/.env': ENV, '.env.example': 'POSTGRES_PASSWORD=\n', 'instances/a/notes.env.md': 'x\n'}, [
+      'instances/a/.env',
+      '.env.example',
+      'instances/a/notes.env.md',
+    ]);
     const r = await runCheck('git.not-tracked', d, {paths: ['**/.env']});
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['instances/a/.env', undefined, undefined]]);
     assert.equal((await runCheck('git.not-tracked', d, {paths: ['.env']})).status, 'pass');
     const both = await runCheck('git.not-tracked', d, {paths: ['.env.example', '**/.env']});
-    assert.deepEqual(places(both).map(([f]) => f).sort(), ['.env.example', 'instances/a/.env']);
+    assert.deepEqual(
+      places(both)
+        .map(([f]) => f)
+        .sort(),
+      ['.env.example', 'instances/a/.env'],
+    );
   });
 
   test('a deployment in a subdirectory of the repository sees its own files, relative to itself', async () => {
@@ -77,7 +80,10 @@ describe('git.not-tracked', () => {
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['.env', undefined, undefined]]);
     const all = await runCheck('git.not-tracked', sub, {paths: ['**/.env']});
-    assert.deepEqual(places(all).map(([f]) => f), ['.env', 'instances/x/.env']);
+    assert.deepEqual(
+      places(all).map(([f]) => f),
+      ['.env', 'instances/x/.env'],
+    );
     // A subdirectory with nothing tracked passes even though the repository has .env files elsewhere.
     mkdirSync(join(d, 'clean'));
     assert.equal((await runCheck('git.not-tracked', join(d, 'clean'), {paths: ['**/.env']})).status, 'pass');
@@ -118,7 +124,10 @@ describe('git.ignored', () => {
     const d = gitRepo({'.gitignore': '*.env\n'}, ['.gitignore']);
     const r = await runCheck('git.ignored', d, {paths: ['.env', 'instances/a/.env']});
     assert.equal(r.status, 'pass');
-    assert.deepEqual(r.evidence.map((e) => e.detail), ['ignored by .gitignore:1:*.env', 'ignored by .gitignore:1:*.env']);
+    assert.deepEqual(
+      r.evidence.map((e) => e.detail),
+      ['ignored by .gitignore:1:*.env', 'ignored by .gitignore:1:*.env'],
+    );
   });
 
   test('no rule => fail, naming each uncovered path', async () => {

@@ -9,9 +9,6 @@ import {dirWith, git, gitInit, lines, places, runCheck, tempDir, writeFiles} fro
 // Checks run git with our HOME: point it at an empty dir so no personal git config takes part.
 process.env.HOME = tempDir('shipshape-home-');
 
-
-
-
 function assertNoLeak(r: CheckResult, values: readonly string[]): void {
   const text = JSON.stringify(r);
   for (const v of values) {
@@ -131,7 +128,7 @@ describe('helm.value', () => {
   });
 
   test('a chart default applies when no values file sets the path', async () => {
-    const files = {...HELM, chartDefaults: {'networkPolicy.enabled': false, 'replicaCount': 1}};
+    const files = {...HELM, chartDefaults: {'networkPolicy.enabled': false, replicaCount: 1}};
     const r = await runCheck('helm.value', d, {path: 'networkPolicy.enabled', equals: true}, files);
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [[undefined, undefined, 'networkPolicy.enabled']]);
@@ -223,7 +220,12 @@ describe('helm.no-plaintext-secrets', () => {
     assertNoLeak(r, [PG_DEFAULT, JWT_DEFAULT]);
 
     const clean = dirWith({'values.yaml': lines('postgresql:', '  auth:', `    password: ${PG_DEFAULT}`, '    existingSecret: pg-credentials')});
-    const ok = await runCheck('helm.no-plaintext-secrets', clean, {externalWhen: 'postgresql.auth.existingSecret', chartManaged: ['postgresql.auth.password']}, HELM);
+    const ok = await runCheck(
+      'helm.no-plaintext-secrets',
+      clean,
+      {externalWhen: 'postgresql.auth.existingSecret', chartManaged: ['postgresql.auth.password']},
+      HELM,
+    );
     assert.equal(ok.status, 'pass');
     assert.deepEqual(places(ok), [['values.yaml', 4, 'postgresql.auth.existingSecret']]);
     assert.match(ok.message, /pg-credentials/);
@@ -231,7 +233,12 @@ describe('helm.no-plaintext-secrets', () => {
 
   test('chartManaged without an existing Secret is still plaintext', async () => {
     const d = dirWith({'values.yaml': lines('postgresql:', '  auth:', `    password: ${PG_DEFAULT}`, '    existingSecret: ""')});
-    const r = await runCheck('helm.no-plaintext-secrets', d, {externalWhen: 'postgresql.auth.existingSecret', chartManaged: ['postgresql.auth.password']}, HELM);
+    const r = await runCheck(
+      'helm.no-plaintext-secrets',
+      d,
+      {externalWhen: 'postgresql.auth.existingSecret', chartManaged: ['postgresql.auth.password']},
+      HELM,
+    );
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['values.yaml', 3, 'postgresql.auth.password']]);
   });
@@ -243,7 +250,10 @@ describe('helm.no-plaintext-secrets', () => {
   });
 
   test('a later values file that blanks the password clears it', async () => {
-    const d = dirWith({'values.yaml': lines('postgresql:', '  auth:', `    password: ${PG_DEFAULT}`), 'values.prod.yaml': lines('postgresql:', '  auth:', '    password: ""')});
+    const d = dirWith({
+      'values.yaml': lines('postgresql:', '  auth:', `    password: ${PG_DEFAULT}`),
+      'values.prod.yaml': lines('postgresql:', '  auth:', '    password: ""'),
+    });
     assert.equal((await runCheck('helm.no-plaintext-secrets', d, {}, {helmValues: ['values.yaml', 'values.prod.yaml']})).status, 'pass');
     const base = await runCheck('helm.no-plaintext-secrets', d, {}, HELM);
     assert.deepEqual(places(base), [['values.yaml', 3, 'postgresql.auth.password']]);
@@ -260,7 +270,9 @@ describe('helm.no-plaintext-secrets', () => {
 
   // helm.ts bug: only the last key is matched, so `- name: JWT_SECRET / value: <literal>` in an env list is missed.
   test('a literal value in a name/value env list entry with a secret name is flagged', async () => {
-    const d = dirWith({'values.yaml': lines('the0Api:', '  extraEnv:', '    - name: LOG_LEVEL', '      value: info', '    - name: JWT_SECRET', `      value: ${JWT_DEFAULT}`)});
+    const d = dirWith({
+      'values.yaml': lines('the0Api:', '  extraEnv:', '    - name: LOG_LEVEL', '      value: info', '    - name: JWT_SECRET', `      value: ${JWT_DEFAULT}`),
+    });
     const r = await runCheck('helm.no-plaintext-secrets', d, {}, HELM);
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [['values.yaml', 6, 'the0Api.extraEnv[1].value']]);
@@ -346,7 +358,17 @@ describe('helm.ingress-hosts', () => {
   });
 
   test('.local, chart-example.local and localhost fail (string entries)', async () => {
-    const d = dirWith({'values.yaml': lines('web:', '  ingress:', '    hosts:', '      - the0.local', '      - chart-example.local', '      - localhost', '      - the0.acme.io')});
+    const d = dirWith({
+      'values.yaml': lines(
+        'web:',
+        '  ingress:',
+        '    hosts:',
+        '      - the0.local',
+        '      - chart-example.local',
+        '      - localhost',
+        '      - the0.acme.io',
+      ),
+    });
     const r = await runCheck('helm.ingress-hosts', d, {path: 'web.ingress.hosts'}, HELM);
     assert.equal(r.status, 'fail');
     assert.deepEqual(places(r), [
@@ -500,7 +522,12 @@ describe('k8s.pod-annotation', () => {
   });
 
   test('kinds narrows: no such workloads => skip', async () => {
-    const r = await runCheck('k8s.pod-annotation', dirWith({'rendered/all.yaml': DEPLOYMENTS}), {key: 'checksum/chart-version', kinds: ['StatefulSet']}, MANIFESTS);
+    const r = await runCheck(
+      'k8s.pod-annotation',
+      dirWith({'rendered/all.yaml': DEPLOYMENTS}),
+      {key: 'checksum/chart-version', kinds: ['StatefulSet']},
+      MANIFESTS,
+    );
     assert.equal(r.status, 'skip');
   });
 
@@ -509,7 +536,12 @@ describe('k8s.pod-annotation', () => {
     assert.equal(none.status, 'skip');
     assert.match(none.message, /rendered\/\*\.yaml/);
     assert.equal((await runCheck('k8s.pod-annotation', dirWith({'rendered/all.yaml': DEPLOYMENTS}), {key: 'x'})).status, 'skip'); // no manifests configured
-    const bad = await runCheck('k8s.pod-annotation', dirWith({'rendered/all.yaml': lines('kind: Deployment', 'metadata:', '  name: a', ' spec: [')}), {key: 'x'}, MANIFESTS);
+    const bad = await runCheck(
+      'k8s.pod-annotation',
+      dirWith({'rendered/all.yaml': lines('kind: Deployment', 'metadata:', '  name: a', ' spec: [')}),
+      {key: 'x'},
+      MANIFESTS,
+    );
     assert.equal(bad.status, 'error');
     assert.equal(bad.evidence[0]?.file, 'rendered/all.yaml');
     assert.equal(typeof bad.evidence[0]?.line, 'number');
@@ -608,7 +640,11 @@ describe('k8s.job-cleanup', () => {
   });
 
   test('maxHistory raises the bound; a Job with ttl passes at the ttl line', async () => {
-    const d = dirWith({'rendered/jobs.yaml': JOBS.split('---\n').filter((_, i) => i !== 1).join('---\n')});
+    const d = dirWith({
+      'rendered/jobs.yaml': JOBS.split('---\n')
+        .filter((_, i) => i !== 1)
+        .join('---\n'),
+    });
     const r = await runCheck('k8s.job-cleanup', d, {maxHistory: 10}, MANIFESTS);
     assert.equal(r.status, 'pass');
     assert.deepEqual(places(r), [
@@ -629,7 +665,8 @@ describe('k8s.job-cleanup', () => {
 describe('k8s.secret-manager', () => {
   test('a SealedSecret passes at its document', async () => {
     const d = dirWith({
-      'rendered/all.yaml': API_ONLY + lines('---', 'apiVersion: bitnami.com/v1alpha1', 'kind: SealedSecret', 'metadata:', '  name: the0-secrets', 'spec:', '  encryptedData: {}'),
+      'rendered/all.yaml':
+        API_ONLY + lines('---', 'apiVersion: bitnami.com/v1alpha1', 'kind: SealedSecret', 'metadata:', '  name: the0-secrets', 'spec:', '  encryptedData: {}'),
     });
     const r = await runCheck('k8s.secret-manager', d, {}, MANIFESTS);
     assert.equal(r.status, 'pass');

@@ -11,7 +11,7 @@ import {firewall} from '../../src/checks/host-firewall.js';
 import {systemdUnit} from '../../src/checks/host-services.js';
 import {runStep} from '../../src/engine/run.js';
 import type {CheckResult} from '../../src/model/types.js';
-import {type CheckDef} from '../../src/checks/define.js';
+import type {CheckDef} from '../../src/checks/define.js';
 import {contextFor, tempDir, withEmptyPath, writeFiles} from '../support/helpers.js';
 
 const run = (def: CheckDef, dir: string, params: unknown, timeoutMs = 10_000): Promise<CheckResult> => runStep(def, contextFor(dir), params, timeoutMs);
@@ -21,7 +21,6 @@ function installed(name: string, extra: string[] = []): boolean {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), ...extra].filter(Boolean);
   return dirs.some((d) => existsSync(join(d, name)));
 }
-
 
 const pid1 = readFileSync('/proc/1/comm', 'utf8').trim();
 const systemdBooted = existsSync('/run/systemd/system') || pid1 === 'systemd';
@@ -91,14 +90,18 @@ describe('host.disk', () => {
 });
 
 describe('host.systemd-unit', () => {
-  test('on this machine: skips with the reason when systemd is not PID 1 or systemctl is missing', {skip: systemdBooted && hasSystemctl ? 'systemd runs here' : false}, async () => {
+  test('on this machine: skips with the reason when systemd is not PID 1 or systemctl is missing', {
+    skip: systemdBooted && hasSystemctl ? 'systemd runs here' : false,
+  }, async () => {
     const r = await run(systemdUnit, tempDir(), {unit: 'ssh.service', active: true});
     assert.equal(r.status, 'skip');
     if (!hasSystemctl) assert.match(r.message, /^systemctl is not installed/);
     else assert.equal(r.message, `systemd is not PID 1 here (PID 1 is ${pid1}), so unit state cannot be read: run Shipshape on the host itself`);
   });
 
-  test('with systemd running: a unit that does not exist fails', {skip: systemdBooted && hasSystemctl ? false : `systemd is not PID 1 here (PID 1 is ${pid1})`}, async () => {
+  test('with systemd running: a unit that does not exist fails', {
+    skip: systemdBooted && hasSystemctl ? false : `systemd is not PID 1 here (PID 1 is ${pid1})`,
+  }, async () => {
     const r = await run(systemdUnit, tempDir(), {unit: 'shipshape-no-such-unit.service'});
     assert.equal(r.status, 'fail');
     assert.match(r.message, /not installed here \(no such unit\)/);
@@ -120,9 +123,12 @@ describe('host.systemd-unit', () => {
 
 describe('host.firewall', () => {
   const tools = ['ufw', 'nft', 'iptables'].filter((t) => installed(t, SBIN));
-  const CAVEAT = /Note: ports Docker publishes bypass these INPUT rules \(Docker inserts its own chains, DOCKER and DOCKER-USER, ahead of them\), so a firewall is not proof that published ports are private/;
+  const CAVEAT =
+    /Note: ports Docker publishes bypass these INPUT rules \(Docker inserts its own chains, DOCKER and DOCKER-USER, ahead of them\), so a firewall is not proof that published ports are private/;
 
-  test('none of ufw, nft, iptables installed here: skip, with the Docker caveat', {skip: tools.length > 0 ? `installed here: ${tools.join(', ')}` : false}, async () => {
+  test('none of ufw, nft, iptables installed here: skip, with the Docker caveat', {
+    skip: tools.length > 0 ? `installed here: ${tools.join(', ')}` : false,
+  }, async () => {
     const r = await run(firewall, tempDir(), {});
     assert.equal(r.status, 'skip');
     assert.match(r.message, /^none of ufw, nft, iptables is installed: cannot tell the firewall's default\. /);
@@ -132,7 +138,9 @@ describe('host.firewall', () => {
     assert.match(ufw.message, /^ufw is not installed\. Note: /);
   });
 
-  test('whatever is installed here: a verdict or a skip (root or capability), never a crash, always the caveat', {skip: tools.length === 0 ? 'no firewall tool here' : false}, async () => {
+  test('whatever is installed here: a verdict or a skip (root or capability), never a crash, always the caveat', {
+    skip: tools.length === 0 ? 'no firewall tool here' : false,
+  }, async () => {
     const r = await run(firewall, tempDir(), {});
     assert.ok(['pass', 'fail', 'warn', 'skip'].includes(r.status), `${r.status}: ${r.message}`);
     assert.match(r.message, CAVEAT);
@@ -390,7 +398,10 @@ describe('host.backup-fresh', () => {
     assert.equal(r.status, 'fail');
     assert.equal(r.message, `the newest backup, ${join(dir, 'backups/app.sql.gz')}, is 30.0 hours old: older than 26 hours`);
     assert.equal((await run(backupFresh, dir, {dir: 'backups', maxAgeHours: 48})).status, 'pass');
-    assert.equal((await run(backupFresh, backups({'weekly.tar': 9 * 24 * HOUR}), {dir: 'backups'})).message, 'the newest backup, backups/weekly.tar, is 9.0 days old: older than 26 hours');
+    assert.equal(
+      (await run(backupFresh, backups({'weekly.tar': 9 * 24 * HOUR}), {dir: 'backups'})).message,
+      'the newest backup, backups/weekly.tar, is 9.0 days old: older than 26 hours',
+    );
   });
 
   test('empty and missing directories fail', async () => {
@@ -416,7 +427,7 @@ describe('host.backup-fresh', () => {
     assert.equal(p.evidence[0]!.file, 'backups/db-2024.sql');
     const none = await run(backupFresh, dir, {dir: 'backups', glob: '*.tar.zst'});
     assert.equal(none.message, 'backups holds no file matching *.tar.zst (3 other files): no backups');
-    assert.match((await run(backupFresh, dir, {dir: 'backups', pattern: '(' })).message, /bad params: pattern is not a valid regular expression/);
+    assert.match((await run(backupFresh, dir, {dir: 'backups', pattern: '('})).message, /bad params: pattern is not a valid regular expression/);
   });
 
   test('recursive reaches dated subdirectories; without it they are not read', async () => {

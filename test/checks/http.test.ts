@@ -7,11 +7,11 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import {join} from 'node:path';
-import {after, before, describe, test} from 'node:test';
+import {before, describe, test} from 'node:test';
 import {redirectsToHttps, request, requiresAuth} from '../../src/checks/http.js';
 import {runStep} from '../../src/engine/run.js';
 import type {CheckResult} from '../../src/model/types.js';
-import {type CheckDef} from '../../src/checks/define.js';
+import type {CheckDef} from '../../src/checks/define.js';
 import {contextFor, listen, tempDir, writeFiles} from '../support/helpers.js';
 
 const TOKEN = randomBytes(24).toString('hex');
@@ -70,7 +70,6 @@ function app(req: http.IncomingMessage, res: http.ServerResponse): void {
   }
 }
 
-
 async function closedPort(): Promise<number> {
   const srv = net.createServer();
   const port = await new Promise<number>((r) => srv.listen(0, '127.0.0.1', () => r((srv.address() as net.AddressInfo).port)));
@@ -92,8 +91,25 @@ before(async () => {
   base = `http://127.0.0.1:${await listen(http.createServer(app))}`;
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=localhost', '-days', '30',
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', 'self.key', '-out', 'self.pem'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-subj',
+      '/CN=localhost',
+      '-days',
+      '30',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      'self.key',
+      '-out',
+      'self.pem',
+    ],
     {cwd: dir, stdio: ['ignore', 'pipe', 'pipe']},
   );
   const tlsOptions = {key: readFileSync(join(dir, 'self.key')), cert: readFileSync(join(dir, 'self.pem'))};
@@ -117,14 +133,25 @@ describe('http.request', () => {
   test('a Vault-like health document passes its JSON fields', async () => {
     const r = await run(request, {
       url: `${base}/v1/sys/health`,
-      json: [{path: 'initialized', equals: true}, {path: 'sealed', equals: false}, {path: 'cluster.nodes.0.name', equals: 'vault-0'}],
+      json: [
+        {path: 'initialized', equals: true},
+        {path: 'sealed', equals: false},
+        {path: 'cluster.nodes.0.name', equals: 'vault-0'},
+      ],
     });
     assert.equal(r.status, 'pass', r.message);
     assert.match(details(r), /initialized = true\nsealed = false\ncluster\.nodes\.0\.name = "vault-0"/);
   });
 
   test('a sealed Vault fails on its JSON field even when its status is allowed', async () => {
-    const r = await run(request, {url: `${base}/sealed/v1/sys/health`, status: [200, 429, 503], json: [{path: 'initialized', equals: true}, {path: 'sealed', equals: false}]});
+    const r = await run(request, {
+      url: `${base}/sealed/v1/sys/health`,
+      status: [200, 429, 503],
+      json: [
+        {path: 'initialized', equals: true},
+        {path: 'sealed', equals: false},
+      ],
+    });
     assert.equal(r.status, 'fail');
     assert.equal(r.message, `GET ${base}/sealed/v1/sys/health: sealed is true, expected false`);
   });
@@ -286,7 +313,11 @@ describe('http.requires-auth', () => {
 });
 
 describe('http: bounded in time, refused, malformed, aborted', () => {
-  const checks: [string, CheckDef][] = [['http.request', request], ['http.redirects-to-https', redirectsToHttps], ['http.requires-auth', requiresAuth]];
+  const checks: [string, CheckDef][] = [
+    ['http.request', request],
+    ['http.redirects-to-https', redirectsToHttps],
+    ['http.requires-auth', requiresAuth],
+  ];
 
   for (const [id, def] of checks) {
     test(`${id}: a server that never answers is an error within its own timeout`, async () => {

@@ -8,15 +8,13 @@ import {CHECKS} from '../../src/checks/index.js';
 import {redact} from '../../src/engine/redact.js';
 import type {CheckResult} from '../../src/model/types.js';
 import {parseManifests} from '../../src/sources/manifests.js';
-import {dirWith, lines, places, runCheck, tempDir, writeFiles} from '../support/helpers.js';
+import {dirWith, lines, places, runCheck, tempDir} from '../support/helpers.js';
 
 // Checks run programs with our HOME: an empty one means no kubeconfig and no personal config.
 process.env.HOME = tempDir('shipshape-home-');
 delete process.env.KUBECONFIG;
 
 const MANIFESTS = {manifests: ['rendered/*.yaml']};
-
-
 
 function assertNoLeak(r: CheckResult, values: readonly string[]): void {
   const text = JSON.stringify(r);
@@ -170,7 +168,9 @@ describe('k8s.env-secrets', () => {
   });
 
   test('secretKeyRef and $(VAR) references pass; the pattern can be replaced', async () => {
-    const ok = ENV.split('\n').filter((_, i) => (i >= 0 && i <= 8) || (i >= 13 && i <= 16) || (i >= 20 && i <= 24) || (i >= 30 && i <= 31)).join('\n');
+    const ok = ENV.split('\n')
+      .filter((_, i) => (i >= 0 && i <= 8) || (i >= 13 && i <= 16) || (i >= 20 && i <= 24) || (i >= 30 && i <= 31))
+      .join('\n');
     const r = await runCheck('k8s.env-secrets', dirWith({'rendered/api.yaml': `${ok}\n`}), {}, MANIFESTS);
     assert.equal(r.status, 'pass', JSON.stringify(r));
     assert.deepEqual(
@@ -281,7 +281,10 @@ describe('k8s.replicas', () => {
     assert.equal(missing.status, 'fail');
     assert.deepEqual(missing.evidence, [{key: 'the0-nope', detail: 'no Deployment or StatefulSet named the0-nope in the manifests'}]);
     const high = await runCheck('k8s.replicas', d, {names: ['the0-api'], min: 4}, MANIFESTS);
-    assert.deepEqual(high.evidence.map((e) => e.detail), ['3 replicas, fewer than 4']);
+    assert.deepEqual(
+      high.evidence.map((e) => e.detail),
+      ['3 replicas, fewer than 4'],
+    );
     assert.equal((await runCheck('k8s.replicas', d, {kinds: ['DaemonSet']}, MANIFESTS)).status, 'skip');
     assert.equal((await runCheck('k8s.replicas', d, {min: 0}, MANIFESTS)).status, 'error');
     assert.equal((await runCheck('k8s.replicas', d, {names: []}, MANIFESTS)).status, 'error');
@@ -358,7 +361,18 @@ const KUBECTL_LIST = JSON.stringify(
           selector: {matchLabels: {app: 'the0-api'}},
           template: {
             metadata: {labels: {app: 'the0-api'}},
-            spec: {containers: [{name: 'api', image: 'ghcr.io/alexanderwanyoike/the0-api:1.4.0', env: [{name: 'JWT_SECRET', value: JWT}, {name: 'DB_PASSWORD', valueFrom: {secretKeyRef: {name: 'the0-secrets', key: 'db-password'}}}]}]},
+            spec: {
+              containers: [
+                {
+                  name: 'api',
+                  image: 'ghcr.io/alexanderwanyoike/the0-api:1.4.0',
+                  env: [
+                    {name: 'JWT_SECRET', value: JWT},
+                    {name: 'DB_PASSWORD', valueFrom: {secretKeyRef: {name: 'the0-secrets', key: 'db-password'}}},
+                  ],
+                },
+              ],
+            },
           },
         },
         status: {availableReplicas: 1, readyReplicas: 1, replicas: 1},
@@ -381,7 +395,10 @@ describe('source: cluster', () => {
       const ms = performance.now() - started;
       console.log(`  ${id} with no cluster: ${ms.toFixed(0)} ms`);
       assert.equal(r.status, 'error', id);
-      assert.match(r.message, /^kubectl could not read the cluster \(context current, namespace default for the context\): The connection to the server localhost:8080 was refused/);
+      assert.match(
+        r.message,
+        /^kubectl could not read the cluster \(context current, namespace default for the context\): The connection to the server localhost:8080 was refused/,
+      );
       assert.ok(ms < 5_000, `${id} took ${ms.toFixed(0)} ms`);
     }
     const ctx = await runCheck('k8s.replicas', d, {source: 'cluster', context: 'prod', namespace: 'the0'});
@@ -401,7 +418,7 @@ describe('source: cluster', () => {
     }
   });
 
-  test("source: cluster is opt-in: rendered files are read otherwise, even when they exist", async () => {
+  test('source: cluster is opt-in: rendered files are read otherwise, even when they exist', async () => {
     const r = await runCheck('k8s.service-types', dirWith({'rendered/svc.yaml': SERVICES}), {source: 'files'}, MANIFESTS);
     assert.equal(r.evidence[0]!.file, 'rendered/svc.yaml');
   });
@@ -424,9 +441,15 @@ describe('source: cluster', () => {
     assert.deepEqual(places(svc), [['live/cluster.json', 23, 'Service/the0-postgresql']]);
     const env = await runCheck('k8s.env-secrets', d, {}, files);
     assert.equal(env.status, 'fail');
-    assert.deepEqual(env.evidence.map((e) => e.key), ['Deployment/the0-api/api/JWT_SECRET']);
+    assert.deepEqual(
+      env.evidence.map((e) => e.key),
+      ['Deployment/the0-api/api/JWT_SECRET'],
+    );
     assertNoLeak(env, [JWT]);
     const rep = await runCheck('k8s.replicas', d, {}, files);
-    assert.deepEqual(rep.evidence.map((e) => [e.key, e.detail]), [['Deployment/the0-api', '1 replica, fewer than 2']]);
+    assert.deepEqual(
+      rep.evidence.map((e) => [e.key, e.detail]),
+      [['Deployment/the0-api', '1 replica, fewer than 2']],
+    );
   });
 });

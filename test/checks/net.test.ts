@@ -8,7 +8,7 @@ import {Worker} from 'node:worker_threads';
 import {listening, reachable} from '../../src/checks/net.js';
 import {runStep} from '../../src/engine/run.js';
 import type {CheckResult} from '../../src/model/types.js';
-import {type CheckDef} from '../../src/checks/define.js';
+import type {CheckDef} from '../../src/checks/define.js';
 import {contextFor, tempDir, withEmptyPath} from '../support/helpers.js';
 
 const dir = tempDir();
@@ -142,7 +142,6 @@ for (const via of ['ss', 'proc'] as const) {
 }
 
 describe('net.listening without ss', () => {
-
   test('auto falls back to /proc/net and says why', async () => {
     const r = await withEmptyPath(() => run(listening, {ports: [lo4, any4]}));
     assert.equal(r.status, 'fail');

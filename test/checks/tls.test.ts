@@ -5,11 +5,11 @@ import {readFileSync} from 'node:fs';
 import * as net from 'node:net';
 import {join} from 'node:path';
 import * as tls from 'node:tls';
-import {after, before, describe, test} from 'node:test';
+import {before, describe, test} from 'node:test';
 import {alpn, certificate, pemFile, protocols} from '../../src/checks/tls.js';
 import {runStep} from '../../src/engine/run.js';
 import type {CheckResult} from '../../src/model/types.js';
-import {type CheckDef} from '../../src/checks/define.js';
+import type {CheckDef} from '../../src/checks/define.js';
 import {contextFor, listen, tempDir, writeFiles} from '../support/helpers.js';
 
 const dir = tempDir('shipshape-tls-');
@@ -21,7 +21,24 @@ const LEAF_EXT = 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\
 function leaf(name: string, sans: string, days: number): void {
   ssl('req', '-new', ...EC, '-config', 'req.cnf', '-subj', `/CN=${sans.split(',')[0]!.replace(/^\w+:/, '')}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
   writeFiles(dir, {[`${name}.ext`]: `${LEAF_EXT}subjectAltName=${sans}\n`});
-  ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', String(Math.floor(Math.random() * 1e9)), '-days', String(days), '-extfile', `${name}.ext`, '-out', `${name}.pem`);
+  ssl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-set_serial',
+    String(Math.floor(Math.random() * 1e9)),
+    '-days',
+    String(days),
+    '-extfile',
+    `${name}.ext`,
+    '-out',
+    `${name}.pem`,
+  );
 }
 
 const GOOD_SANS = 'DNS:localhost,IP:127.0.0.1,IP:::1';
@@ -29,28 +46,80 @@ const GOOD_SANS = 'DNS:localhost,IP:127.0.0.1,IP:::1';
 before(() => {
   writeFiles(dir, {
     // Our own config, so the system openssl.cnf cannot change what gets made.
-    'req.cnf': '[req]\ndistinguished_name=dn\nprompt=no\n[dn]\nCN=x\n[v3_ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n' +
+    'req.cnf':
+      '[req]\ndistinguished_name=dn\nprompt=no\n[dn]\nCN=x\n[v3_ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n' +
       `[v3_self]\nbasicConstraints=CA:FALSE\nsubjectAltName=${GOOD_SANS}\n`,
     // `openssl ca` is the way OpenSSL 3.0 (no x509 -not_before) sets a notAfter in the past.
-    'ca.cnf': '[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\npolicy=p\ncopy_extensions=none\nunique_subject=no\n[p]\ncommonName=supplied\n',
+    'ca.cnf':
+      '[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\npolicy=p\ncopy_extensions=none\nunique_subject=no\n[p]\ncommonName=supplied\n',
     'index.txt': '',
     serial: '1000\n',
   });
-  ssl('req', '-x509', ...EC, '-config', 'req.cnf', '-extensions', 'v3_ca', '-subj', '/CN=Shipshape Test CA', '-days', '3650', '-keyout', 'ca.key', '-out', 'ca.pem');
+  ssl(
+    'req',
+    '-x509',
+    ...EC,
+    '-config',
+    'req.cnf',
+    '-extensions',
+    'v3_ca',
+    '-subj',
+    '/CN=Shipshape Test CA',
+    '-days',
+    '3650',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+  );
   leaf('good', GOOD_SANS, 90);
   leaf('soon', GOOD_SANS, 5);
   leaf('wrong', 'DNS:wrong.example', 90);
   ssl('req', '-new', ...EC, '-config', 'req.cnf', '-subj', '/CN=localhost', '-keyout', 'expired.key', '-out', 'expired.csr');
   writeFiles(dir, {'expired.ext': `${LEAF_EXT}subjectAltName=${GOOD_SANS}\n`});
-  ssl('ca', '-batch', '-config', 'ca.cnf', '-cert', 'ca.pem', '-keyfile', 'ca.key', '-in', 'expired.csr', '-out', 'expired.pem', '-notext',
-    '-startdate', '20200101000000Z', '-enddate', '20200201000000Z', '-extfile', 'expired.ext');
-  ssl('req', '-x509', ...EC, '-config', 'req.cnf', '-extensions', 'v3_self', '-subj', '/CN=localhost', '-days', '90', '-keyout', 'self.key', '-out', 'self.pem');
+  ssl(
+    'ca',
+    '-batch',
+    '-config',
+    'ca.cnf',
+    '-cert',
+    'ca.pem',
+    '-keyfile',
+    'ca.key',
+    '-in',
+    'expired.csr',
+    '-out',
+    'expired.pem',
+    '-notext',
+    '-startdate',
+    '20200101000000Z',
+    '-enddate',
+    '20200201000000Z',
+    '-extfile',
+    'expired.ext',
+  );
+  ssl(
+    'req',
+    '-x509',
+    ...EC,
+    '-config',
+    'req.cnf',
+    '-extensions',
+    'v3_self',
+    '-subj',
+    '/CN=localhost',
+    '-days',
+    '90',
+    '-keyout',
+    'self.key',
+    '-out',
+    'self.pem',
+  );
   writeFiles(dir, {
     'chain.pem': readFileSync(join(dir, 'good.pem'), 'utf8') + readFileSync(join(dir, 'ca.pem'), 'utf8'),
     'broken.pem': '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n',
   });
 });
-
 
 /** A TLS server with one of the certificates above; records each SNI name a client sent. */
 function tlsServer(name: string, extra: tls.TlsOptions = {}, host = '127.0.0.1'): Promise<number> & {sni: string[]} {
@@ -243,7 +312,11 @@ describe('tls.alpn', () => {
 });
 
 describe('tls: bounded in time, refused, aborted', () => {
-  const network: [string, CheckDef][] = [['tls.certificate', certificate], ['tls.protocols', protocols], ['tls.alpn', alpn]];
+  const network: [string, CheckDef][] = [
+    ['tls.certificate', certificate],
+    ['tls.protocols', protocols],
+    ['tls.alpn', alpn],
+  ];
 
   for (const [id, def] of network) {
     test(`${id}: a server that never answers is an error within its own timeout`, async () => {
@@ -293,7 +366,10 @@ describe('tls.pem-file', () => {
 
   test('the private key never appears in the result', async () => {
     const key = readFileSync(join(dir, 'good.key'), 'utf8');
-    const body = key.split('\n').filter((l) => l && !l.startsWith('-----')).join('');
+    const body = key
+      .split('\n')
+      .filter((l) => l && !l.startsWith('-----'))
+      .join('');
     for (const keyFile of ['good.key', 'wrong.key']) {
       const text = JSON.stringify(await run(pemFile, {file: 'good.pem', keyFile}));
       assert.ok(!text.includes('PRIVATE KEY'));

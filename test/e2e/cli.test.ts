@@ -140,7 +140,11 @@ describe('shipshape check on the bundled demo', () => {
   test('sarif, junit and markdown are well-formed', async () => {
     const sarif = JSON.parse((await runCli(['check', '--dir', DEMO, '--format', 'sarif'])).stdout);
     assert.equal(sarif.version, '2.1.0');
-    const results = sarif.runs[0].results as {ruleId: string; level: string; locations: {physicalLocation: {artifactLocation: {uri: string}; region?: {startLine: number}}}[]}[];
+    const results = sarif.runs[0].results as {
+      ruleId: string;
+      level: string;
+      locations: {physicalLocation: {artifactLocation: {uri: string}; region?: {startLine: number}}}[];
+    }[];
     const ds = results.find((x) => x.ruleId === 'the0/datastores-private');
     assert.equal(ds?.level, 'error');
     assert.equal(ds?.locations[0]?.physicalLocation.region?.startLine, 15);
@@ -178,7 +182,10 @@ describe('shipshape check on fixtures', () => {
     const dir = repoCopy('the0-hardened');
     const {code, report} = await checkJson(['--dir', dir]);
     const failures = report.items.filter((i) => i.status === 'fail' || i.status === 'error');
-    assert.deepEqual(failures.map((i) => `${i.id}: ${i.message}`), []);
+    assert.deepEqual(
+      failures.map((i) => `${i.id}: ${i.message}`),
+      [],
+    );
     assert.equal(code, 0);
     assert.equal(item(report, 'env-file-private').status, 'pass');
     assert.ok((report.summary.pass ?? 0) >= 10);
@@ -259,10 +266,13 @@ describe('shipshape check on fixtures', () => {
     assert.equal(item(report, 'named-accounts').status, 'manual');
     // The broken file is named once, at the top, with its location.
     const problems = (report as unknown as {problems: {file: string; line: number; message: string}[]}).problems;
-    assert.deepEqual(problems.map((p) => [p.file, p.line]), [['.env', 3]]);
+    assert.deepEqual(
+      problems.map((p) => [p.file, p.line]),
+      [['.env', 3]],
+    );
     assert.equal(code, 3, 'nothing fails, but a high item could not be decided: exit 3, never a silent 0');
     const text = await runCli(['check', '--dir', dir]);
-    assert.match(text.stdout, /Files that could not be read[^\n]*\n  \.env:3: expected KEY=value/);
+    assert.match(text.stdout, /Files that could not be read[^\n]*\n {2}\.env:3: expected KEY=value/);
   });
 
   test('a malformed .env on a failing deployment still exits 1: failures win over undecided items', async () => {
@@ -303,7 +313,10 @@ describe('shipshape check on fixtures', () => {
     const a = await runCli(['answer', 'named-accounts', '--confirm', '--note', 'three named admins', '--as', 'alice', '--dir', dir], {env: personal});
     assert.equal(a.code, 0, a.stderr);
     assert.match(a.stdout, /confirmed by alice/);
-    const w = await runCli(['answer', 'restore-tested', '--waive', '--reason', 'first drill booked', '--owner', 'ops', '--expires', '2099-01-01', '--as', 'bob', '--dir', dir], {env: personal});
+    const w = await runCli(
+      ['answer', 'restore-tested', '--waive', '--reason', 'first drill booked', '--owner', 'ops', '--expires', '2099-01-01', '--as', 'bob', '--dir', dir],
+      {env: personal},
+    );
     assert.equal(w.code, 0, w.stderr);
     // Another checkout: another path, another machine's (empty) personal config.
     const ci = tempDir('shipshape-ci-checkout-');

@@ -32,7 +32,7 @@ function killedPass(dir: string, progress: string, round: number, afterSaves: nu
       out += d;
       saves = out.match(/^saved: \S+ \(\w+\)$/gm)?.length ?? 0;
       const asking = afterSaves === 0 && /Answering as/.test(out);
-      if (!killed && (saves >= afterSaves && afterSaves > 0 || asking)) {
+      if (!killed && ((saves >= afterSaves && afterSaves > 0) || asking)) {
         killed = true;
         child.kill('SIGKILL');
       }

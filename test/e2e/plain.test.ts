@@ -79,7 +79,9 @@ const shown = (out: string) => [...out.matchAll(/^== .* \(([a-z0-9-]+)\)$/gm)].m
 
 describe('plain mode', () => {
   test('a scripted pass: confirm with a note, waive with a reason, owner and expiry, quit', async () => {
-    const r = await plain(['n', 'c', 'named admins for all four operators', 'w', 'owners listed in the wiki', 'dana', '2099-06-30', 'q'], {args: ['--plain', '--as', 'carol']});
+    const r = await plain(['n', 'c', 'named admins for all four operators', 'w', 'owners listed in the wiki', 'dana', '2099-06-30', 'q'], {
+      args: ['--plain', '--as', 'carol'],
+    });
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^Answering as carol \(change with --as NAME\)$/m);
     assert.match(r.out, /^mode: compose \(inferred from docker-compose\.yml\)$/m);
@@ -92,7 +94,10 @@ describe('plain mode', () => {
     assert.match(r.out, /^Waived: api-key-rotation by carol, owned by dana: owners listed in the wiki \(until 2099-06-30\)$/m);
     assert.doesNotMatch(r.out, /\u001B\[/, 'no escape codes when stdout is not a terminal');
     const a = answers();
-    assert.deepEqual([a['named-accounts']?.kind, a['named-accounts']?.by, a['named-accounts']?.note], ['confirmed', 'carol', 'named admins for all four operators']);
+    assert.deepEqual(
+      [a['named-accounts']?.kind, a['named-accounts']?.by, a['named-accounts']?.note],
+      ['confirmed', 'carol', 'named admins for all four operators'],
+    );
     assert.deepEqual(
       [a['api-key-rotation']?.kind, a['api-key-rotation']?.by, a['api-key-rotation']?.reason, a['api-key-rotation']?.owner, a['api-key-rotation']?.expires],
       ['waived', 'carol', 'owners listed in the wiki', 'dana', '2099-06-30'],
@@ -137,7 +142,10 @@ describe('plain mode', () => {
     // Line 2 is at named-accounts; before, "z" was refused and "c" then confirmed the item.
     const r = await plain(['n', 'z', 'c', 'should never be saved', 'q']);
     assert.equal(r.code, 2, r.out);
-    assert.match(r.err, /^shipshape: script line 2: "z" is not a choice for named-accounts; expected one of c \(confirm\), d \(decline\), w \(waive \(with a reason\)\), a \(add a note\), r \(re-check\), n \(next item \(leave this open\)\), q \(quit \(everything is saved\)\), or @ITEM-ID to go to an item\n$/);
+    assert.match(
+      r.err,
+      /^shipshape: script line 2: "z" is not a choice for named-accounts; expected one of c \(confirm\), d \(decline\), w \(waive \(with a reason\)\), a \(add a note\), r \(re-check\), n \(next item \(leave this open\)\), q \(quit \(everything is saved\)\), or @ITEM-ID to go to an item\n$/,
+    );
     assert.match(r.out, /^Stopped at line 2 of the script; nothing after it was used\./m);
     assert.doesNotMatch(r.out, /^> confirm$/m);
     assert.doesNotMatch(r.out, /should never be saved/);
@@ -148,14 +156,26 @@ describe('plain mode', () => {
     const cases: [string[], RegExp][] = [
       [['@no-such-item', 'c', ''], /^shipshape: script line 1: no item "no-such-item" in pack the0; expected @ITEM-ID with an id of the pack/],
       [['n', '@named-acounts', 'c', ''], /^shipshape: script line 2: no item "named-acounts" in pack the0; .*\(did you mean named-accounts\?\)/],
-      [['@restore-tested', 'c', '2026-13-40', ''], /^shipshape: script line 3: "2026-13-40": not a day of the calendar written YYYY-MM-DD; expected the date it was last done as YYYY-MM-DD, or an empty line\n$/],
-      [['@api-key-rotation', 'w', 'reason', '', '31/12/2099', 'q'], /^shipshape: script line 5: "31\/12\/2099": not a day of the calendar written YYYY-MM-DD; expected the expiry as YYYY-MM-DD, today or later, or an empty line for none\n$/],
+      [
+        ['@restore-tested', 'c', '2026-13-40', ''],
+        /^shipshape: script line 3: "2026-13-40": not a day of the calendar written YYYY-MM-DD; expected the date it was last done as YYYY-MM-DD, or an empty line\n$/,
+      ],
+      [
+        ['@api-key-rotation', 'w', 'reason', '', '31/12/2099', 'q'],
+        /^shipshape: script line 5: "31\/12\/2099": not a day of the calendar written YYYY-MM-DD; expected the expiry as YYYY-MM-DD, today or later, or an empty line for none\n$/,
+      ],
       [['@api-key-rotation', 'w', 'reason', '', '2001-01-01', 'q'], /^shipshape: script line 5: "2001-01-01": that day is already past;/],
       [['@api-key-rotation', 'w', '', 'owner', '', 'q'], /^shipshape: script line 3: an empty line: a waiver needs a reason; expected the waiver's reason\n$/],
       // An old script that waived with "reason, expiry": the date lands on the owner's line.
-      [['@api-key-rotation', 'w', 'reason', '2099-06-30', 'q'], /^shipshape: script line 4: "2099-06-30": looks like a date, not a name \(a waiver is reason, owner, then expiry\)/],
+      [
+        ['@api-key-rotation', 'w', 'reason', '2099-06-30', 'q'],
+        /^shipshape: script line 4: "2099-06-30": looks like a date, not a name \(a waiver is reason, owner, then expiry\)/,
+      ],
       // Scripts written for the "Answering as" prompt: refused, never shifted by a line.
-      [['', 'n', 'c', 'x', 'q'], /^shipshape: script line 1: an empty line; expected one of w \(waive .*; a script no longer starts with a name for "Answering as" \(use --as NAME\)\n$/],
+      [
+        ['', 'n', 'c', 'x', 'q'],
+        /^shipshape: script line 1: an empty line; expected one of w \(waive .*; a script no longer starts with a name for "Answering as" \(use --as NAME\)\n$/,
+      ],
       [['carol', 'n', 'c', 'x', 'q'], /^shipshape: script line 1: "carol" is not a choice for root-admin-configured; .*\(use --as NAME\)\n$/],
     ];
     for (const [script, message] of cases) {
@@ -170,7 +190,21 @@ describe('plain mode', () => {
   });
 
   test('a keyed script records the same answers after an unrelated item changed status', async () => {
-    const script = ['@named-accounts', 'c', 'named admins', '@restore-tested', 'c', '2026-05-01', 'drill in May', '@api-key-rotation', 'w', 'keys listed in the wiki', 'erin', '2099-06-30', 'q'];
+    const script = [
+      '@named-accounts',
+      'c',
+      'named admins',
+      '@restore-tested',
+      'c',
+      '2026-05-01',
+      'drill in May',
+      '@api-key-rotation',
+      'w',
+      'keys listed in the wiki',
+      'erin',
+      '2099-06-30',
+      'q',
+    ];
     const before = await plain(script);
     assert.equal(before.code, 0, before.err);
     // Another deployment whose admin password was fixed: the first item now passes, so the
@@ -195,7 +229,23 @@ describe('plain mode', () => {
   test('when nothing is left open a script can still go to an item by id, or end', async () => {
     const packs = tempDir('shipshape-pack-');
     const item = (id: string) => `      - {id: ${id}, title: ${id}, why: w, how: h, severity: low, source: {system: x, section: y}, confirm: ${id} done?}`;
-    writeFileSync(join(packs, 'tiny.yaml'), ['schema: 1', 'id: tiny', 'title: Tiny', 'version: 1.0.0', 'description: two questions', 'sections:', '  - id: s', '    title: S', '    items:', item('first'), item('second'), ''].join('\n'));
+    writeFileSync(
+      join(packs, 'tiny.yaml'),
+      [
+        'schema: 1',
+        'id: tiny',
+        'title: Tiny',
+        'version: 1.0.0',
+        'description: two questions',
+        'sections:',
+        '  - id: s',
+        '    title: S',
+        '    items:',
+        item('first'),
+        item('second'),
+        '',
+      ].join('\n'),
+    );
     const d = tempDir('shipshape-tiny-');
     const r = await plain(['c', '', 'c', '', '@first', 'd', 'not yet'], {dir: d, args: ['--plain', '--pack', join(packs, 'tiny.yaml')]});
     assert.equal(r.code, 0, r.err);

@@ -145,11 +145,21 @@ describe('isPlaceholder', () => {
 describe('display: what a check may show of a setting', () => {
   test('credential-like names are redacted whatever the check was told', async () => {
     const {display, looksSecret} = await import('../../src/engine/redact.js');
-    for (const name of ['THE0_ADMIN_PASSWORD', 'JWT_SECRET', 'API_KEY', 'minio.secretKey', 'postgresql.password', 'GITHUB_TOKEN', 'the0Api.env.SESSION_SECRET', 'ZITADEL_MASTERKEY']) {
+    for (const name of [
+      'THE0_ADMIN_PASSWORD',
+      'JWT_SECRET',
+      'API_KEY',
+      'minio.secretKey',
+      'postgresql.password',
+      'GITHUB_TOKEN',
+      'the0Api.env.SESSION_SECRET',
+      'ZITADEL_MASTERKEY',
+    ]) {
       assert.ok(looksSecret(name), name);
       assert.doesNotMatch(display(name, 'hunter2hunter2'), /hunter2/);
     }
-    for (const name of ['NODE_ENV', 'BOT_MEMORY_LIMIT_MB', 'ingress.enabled', 'THE0_ADMIN_EMAIL', 'MONKEY_BUSINESS', 'KEYCLOAK_HOST']) assert.ok(!looksSecret(name), name);
+    for (const name of ['NODE_ENV', 'BOT_MEMORY_LIMIT_MB', 'ingress.enabled', 'THE0_ADMIN_EMAIL', 'MONKEY_BUSINESS', 'KEYCLOAK_HOST'])
+      assert.ok(!looksSecret(name), name);
     assert.equal(display('NODE_ENV', 'production'), '"production"');
     assert.equal(display('NODE_ENV', 'production', true), redact('production'));
   });
@@ -165,7 +175,8 @@ describe('display: what a check may show of a setting', () => {
 test('compose.env, env.value and helm.value never show a credential-like value', async () => {
   const {runCheck, dirWith} = await import('../support/helpers.js');
   const d = dirWith({
-    'compose.yaml': 'services:\n  api:\n    image: x:1\n    environment:\n      ADMIN_PASSWORD: hunter2hunter2\n      DATABASE_URL: postgresql://u:hunter2hunter2@db/x\n',
+    'compose.yaml':
+      'services:\n  api:\n    image: x:1\n    environment:\n      ADMIN_PASSWORD: hunter2hunter2\n      DATABASE_URL: postgresql://u:hunter2hunter2@db/x\n',
     'values.yaml': 'db:\n  password: hunter2hunter2\n',
   });
   const results = [

@@ -108,7 +108,10 @@ function ctxFor(pack: Pack, inputs: Record<string, string> = {mode: 'compose'}):
   return new Context(tempDir(), pack, inputs);
 }
 
-async function run(items: ItemSpec[], o: {inputs?: Record<string, string>; checks?: ReadonlyMap<string, CheckDef>; concurrency?: number} = {}): Promise<Map<string, ItemOutcome>> {
+async function run(
+  items: ItemSpec[],
+  o: {inputs?: Record<string, string>; checks?: ReadonlyMap<string, CheckDef>; concurrency?: number} = {},
+): Promise<Map<string, ItemOutcome>> {
   const pack = packOf(items);
   const outcomes = await runPack(pack, ctxFor(pack, o.inputs), o.checks ?? CHECKS, {concurrency: o.concurrency});
   assert.deepEqual(
@@ -370,7 +373,10 @@ describe('runPack: folding step results into an item', () => {
   });
 
   test('the same message from several steps is said once', async () => {
-    const o = get(await run([{id: 'dup', verify: [say('fail', {message: 'port open'}), say('fail', {message: 'port open'}), say('fail', {message: 'other'})]}]), 'dup');
+    const o = get(
+      await run([{id: 'dup', verify: [say('fail', {message: 'port open'}), say('fail', {message: 'port open'}), say('fail', {message: 'other'})]}]),
+      'dup',
+    );
     assert.equal(o.message, 'port open; other');
   });
 
@@ -409,10 +415,16 @@ describe('runPack: folding step results into an item', () => {
   });
 
   test('`only` runs just the named items', async () => {
-    const pack = packOf([{id: 'a', verify: [say('pass', {tag: 'only-a'})]}, {id: 'b', verify: [say('pass', {tag: 'only-b'})]}]);
+    const pack = packOf([
+      {id: 'a', verify: [say('pass', {tag: 'only-a'})]},
+      {id: 'b', verify: [say('pass', {tag: 'only-b'})]},
+    ]);
     const seen: string[] = [];
     const outcomes = await runPack(pack, ctxFor(pack), CHECKS, {only: new Set(['b']), onItem: (o) => seen.push(o.id)});
-    assert.deepEqual(outcomes.map((o) => o.id), ['b']);
+    assert.deepEqual(
+      outcomes.map((o) => o.id),
+      ['b'],
+    );
     assert.deepEqual(seen, ['b']);
     assert.equal(runs.get('only-a'), undefined);
     assert.equal(runs.get('only-b'), 1);
@@ -438,7 +450,12 @@ describe('the ledger applies answers', () => {
   type Final = ReturnType<typeof judge> & {waiverExpired?: boolean; answer?: Answer};
   function apply(o: ItemOutcome, a: Answer | undefined): Final {
     const j = judge(o, a, DAY);
-    return {...j, reconfirm: j.reconfirm || undefined, waiverExpired: j.waiver ? j.waiver.expired || undefined : undefined, answer: o.applicable ? a : undefined} as Final;
+    return {
+      ...j,
+      reconfirm: j.reconfirm || undefined,
+      waiverExpired: j.waiver ? j.waiver.expired || undefined : undefined,
+      answer: o.applicable ? a : undefined,
+    } as Final;
   }
 
   test('confirmed: a manual item passes, naming who and when', async () => {
@@ -519,10 +536,23 @@ describe('the ledger applies answers', () => {
     const out = [...(await outcomes()).values()];
     const {PackSchema} = await import('../../src/pack/schema.js');
     const pack = PackSchema.parse({
-      schema: 1, id: 'test', title: 'T', version: '1.0.0', description: 'test',
-      sections: [{id: 's', title: 'S', items: out.map((o) => ({id: o.id, title: o.id, why: 'w', how: 'h', severity: 'high', source: {system: 'x', section: 'y'}, confirm: 'ok?'}))}],
+      schema: 1,
+      id: 'test',
+      title: 'T',
+      version: '1.0.0',
+      description: 'test',
+      sections: [
+        {
+          id: 's',
+          title: 'S',
+          items: out.map((o) => ({id: o.id, title: o.id, why: 'w', how: 'h', severity: 'high', source: {system: 'x', section: 'y'}, confirm: 'ok?'})),
+        },
+      ],
     });
-    const finals: LedgerEntry[] = buildLedger(pack, out, {answers: {'only-ask': answer({kind: 'declined'}), 'broken': answer({kind: 'waived', reason: 'r'})}, day: DAY}).entries;
+    const finals: LedgerEntry[] = buildLedger(pack, out, {
+      answers: {'only-ask': answer({kind: 'declined'}), broken: answer({kind: 'waived', reason: 'r'})},
+      day: DAY,
+    }).entries;
     assert.deepEqual(
       finals.map((f) => [f.id, f.status]),
       [
@@ -548,8 +578,23 @@ describe('inputs', () => {
           {value: 'compose', files: ['docker-compose.yml']},
         ],
       },
-      {id: 'tier', question: 'Which tier?', choices: [{value: 'small', label: 'Small'}, {value: 'large', label: 'Large'}], default: 'small'},
-      {id: 'db', question: 'Which database?', choices: [{value: 'postgres', label: 'Postgres'}, {value: 'mysql', label: 'MySQL'}]},
+      {
+        id: 'tier',
+        question: 'Which tier?',
+        choices: [
+          {value: 'small', label: 'Small'},
+          {value: 'large', label: 'Large'},
+        ],
+        default: 'small',
+      },
+      {
+        id: 'db',
+        question: 'Which database?',
+        choices: [
+          {value: 'postgres', label: 'Postgres'},
+          {value: 'mysql', label: 'MySQL'},
+        ],
+      },
     ],
   });
 

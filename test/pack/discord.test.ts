@@ -68,7 +68,9 @@ function edit(dir: string, rel: string, from: string | RegExp, to: string): void
 
 /** The 1-based line of the first line of a file that contains `needle`. */
 function lineIn(dir: string, rel: string, needle: string): number {
-  const n = read(dir, rel).split('\n').findIndex((l) => l.includes(needle));
+  const n = read(dir, rel)
+    .split('\n')
+    .findIndex((l) => l.includes(needle));
   assert.ok(n >= 0, `${rel} has no line with ${needle}`);
   return n + 1;
 }
@@ -87,7 +89,11 @@ async function outcomes(dir: string, inputs: string[] = []): Promise<Map<string,
   return new Map((await evaluate(session)).map((o) => [o.id, o]));
 }
 
-const failing = (all: Map<string, ItemOutcome>) => [...all.values()].filter((o) => o.status === 'fail').map((o) => o.id).sort();
+const failing = (all: Map<string, ItemOutcome>) =>
+  [...all.values()]
+    .filter((o) => o.status === 'fail')
+    .map((o) => o.id)
+    .sort();
 
 /** Every value of a secret-looking key in every .env of the deployment, so a test can prove none is printed. */
 function secretsOf(dir: string): string[] {
@@ -160,7 +166,11 @@ describe('detection', () => {
     for (const fixture of ['discord-hardened', 'discord-weak']) {
       const found = await detectPacks(deployment(fixture), packs);
       assert.equal(found[0]?.pack.id, PACK, fixture);
-      assert.deepEqual(found.map((d) => d.pack.id), [PACK], `${fixture}: only this pack matches`);
+      assert.deepEqual(
+        found.map((d) => d.pack.id),
+        [PACK],
+        `${fixture}: only this pack matches`,
+      );
       assert.equal(found[0]!.matched.length, 2);
     }
   });
@@ -184,7 +194,10 @@ describe('the hardened fixture', () => {
     const dir = deployment('discord-hardened');
     const {code, items, stdout} = await checkJson(dir);
     const bad = [...items.values()].filter((i) => i.status === 'fail' || i.status === 'error');
-    assert.deepEqual(bad.map((i) => `${i.id}: ${i.message}`), []);
+    assert.deepEqual(
+      bad.map((i) => `${i.id}: ${i.message}`),
+      [],
+    );
     assert.equal(code, 0);
     assert.ok([...items.values()].filter((i) => i.status === 'pass').length >= 15);
     // Items that need a live Discord, the network or the host are questions, never a fail.
@@ -226,7 +239,13 @@ describe('the weak fixture', () => {
       'tokens-distinct',
       'upgrade-process',
     ];
-    assert.deepEqual([...items.values()].filter((i) => i.status === 'fail').map((i) => i.id).sort(), expected);
+    assert.deepEqual(
+      [...items.values()]
+        .filter((i) => i.status === 'fail')
+        .map((i) => i.id)
+        .sort(),
+      expected,
+    );
     for (const id of expected) {
       const item = items.get(id)!;
       assert.ok(
@@ -241,7 +260,8 @@ describe('the weak fixture', () => {
     const dir = deployment('discord-weak');
     const env = {SHIPSHAPE_PROGRESS_DIR: tempDir('shipshape-progress-'), HOME: tempDir('shipshape-home-')};
     const before = await checkJson(dir);
-    for (const id of ['gateway-token-matches', 'gateway-token-strong', 'bot-mcp-token', 'postgres-password']) assert.equal(before.items.get(id)?.status, 'fail', `${id}: ${JSON.stringify(before.items.get(id))}`);
+    for (const id of ['gateway-token-matches', 'gateway-token-strong', 'bot-mcp-token', 'postgres-password'])
+      assert.equal(before.items.get(id)?.status, 'fail', `${id}: ${JSON.stringify(before.items.get(id))}`);
 
     const r = await runCli(['generate', '--dir', dir, '--write', '--format', 'json'], {env, timeoutMs: 60_000});
     assert.equal(r.stderr, '');
@@ -251,7 +271,8 @@ describe('the weak fixture', () => {
     for (const a of out.after ?? []) assert.equal(a.status, 'pass', `${a.id} after generate: ${JSON.stringify(a)}`);
 
     const after = await checkJson(dir);
-    for (const id of ['gateway-token-matches', 'gateway-token-strong', 'bot-mcp-token', 'postgres-password']) assert.equal(after.items.get(id)?.status, 'pass', id);
+    for (const id of ['gateway-token-matches', 'gateway-token-strong', 'bot-mcp-token', 'postgres-password'])
+      assert.equal(after.items.get(id)?.status, 'pass', id);
     // One token in the root .env and both bots; one password in .env and both URLs; Compose now reads it.
     const rootEnv = parseEnv(read(dir, '.env'));
     const alpha = parseEnv(read(dir, 'instances/alpha/.env'));
@@ -410,7 +431,7 @@ const PLANTS: Plant[] = [
   // Operations
   {
     name: 'a service without a restart policy',
-    plant: (d) => edit(d, COMPOSE, /(  beta:\n(?:.*\n)*?)    restart: unless-stopped\n/, '$1'),
+    plant: (d) => edit(d, COMPOSE, /( {2}beta:\n(?:.*\n)*?) {4}restart: unless-stopped\n/, '$1'),
     fails: (d) => ({'restart-policy': [COMPOSE, lineIn(d, COMPOSE, '  beta:') + 1]}),
   },
   {
@@ -420,7 +441,7 @@ const PLANTS: Plant[] = [
   },
   {
     name: 'a service without log rotation',
-    plant: (d) => edit(d, COMPOSE, /(  mcp-gateway:\n(?:.*\n)*?)    logging: \*logging\n/, '$1'),
+    plant: (d) => edit(d, COMPOSE, /( {2}mcp-gateway:\n(?:.*\n)*?) {4}logging: \*logging\n/, '$1'),
     fails: (d) => ({'log-rotation': [COMPOSE, lineIn(d, COMPOSE, '  mcp-gateway:') + 1]}),
   },
   // MCP exposure is covered by the gateway token plants above.
@@ -447,7 +468,7 @@ const PLANTS: Plant[] = [
   },
   {
     name: 'a bot missing from depends_on',
-    plant: (d) => edit(d, COMPOSE, /      beta:\n        condition: service_started\n/, ''),
+    plant: (d) => edit(d, COMPOSE, / {6}beta:\n {8}condition: service_started\n/, ''),
     // The first entry of the gateway's depends_on mapping is where the mapping is.
     fails: (d) => ({'gateway-depends-on': [COMPOSE, lineAfter(d, COMPOSE, '  mcp-gateway:', 'depends_on:') + 1]}),
   },

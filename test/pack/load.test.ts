@@ -95,7 +95,11 @@ describe('parsePack: a valid pack', () => {
   });
 
   test('a step without `with` gets the check defaults', () => {
-    const pack = parsePack(edit('          - check: compose.ports-private\n            with: {services: [postgres]}\n', '          - check: k8s.job-cleanup\n'), FILE, CHECKS);
+    const pack = parsePack(
+      edit('          - check: compose.ports-private\n            with: {services: [postgres]}\n', '          - check: k8s.job-cleanup\n'),
+      FILE,
+      CHECKS,
+    );
     assert.deepEqual(pack.sections[0]!.items[0]!.verify![0]!.with, {maxHistory: 5});
   });
 
@@ -213,7 +217,16 @@ describe('parsePack: malformed packs say where and why', () => {
   });
 
   test('duplicate section ids', () => {
-    const p = problemOf(VALID + ['  - id: network', '    title: Twice', '    items:', '      - {id: other, title: t, why: w, how: h, severity: low, source: {system: s, section: s}, confirm: ok?}', ''].join('\n'));
+    const p = problemOf(
+      VALID +
+        [
+          '  - id: network',
+          '    title: Twice',
+          '    items:',
+          '      - {id: other, title: t, why: w, how: h, severity: low, source: {system: s, section: s}, confirm: ok?}',
+          '',
+        ].join('\n'),
+    );
     assertAt(p, 34, 9, 'sections[1].id', /section id "network" is used twice/);
   });
 
@@ -267,7 +280,9 @@ describe('parsePack: malformed packs say where and why', () => {
   });
 
   test('helm values path that does not parse', () => {
-    const p = problemOf(edit('check: compose.ports-private\n            with: {services: [postgres]}', 'check: helm.value\n            with: {path: a..b, equals: x}'));
+    const p = problemOf(
+      edit('check: compose.ports-private\n            with: {services: [postgres]}', 'check: helm.value\n            with: {path: a..b, equals: x}'),
+    );
     assertAt(p, 26, 26, 'sections[0].items[0].verify[0].with.path', /^helm\.value: a values path such as/);
   });
 
@@ -284,7 +299,10 @@ describe('parsePack: malformed packs say where and why', () => {
     const missing = join(tempDir(), 'nope.yaml');
     await assert.rejects(loadPackFile(missing, CHECKS), (err: unknown) => {
       assert.ok(err instanceof PackLoadError);
-      assert.deepEqual(err.problems.map((p) => [p.file, p.line, p.col, p.path]), [[missing, 1, 1, '(file)']]);
+      assert.deepEqual(
+        err.problems.map((p) => [p.file, p.line, p.col, p.path]),
+        [[missing, 1, 1, '(file)']],
+      );
       assert.match(err.problems[0]!.message, /^cannot read pack: .*(ENOENT|no such file)/);
       assert.doesNotMatch(err.message, STACK);
       return true;
@@ -318,7 +336,14 @@ describe('parsePack: several problems', () => {
   });
 
   test('every check problem is reported, each at its place', () => {
-    const text = edit('{services: [postgres]}', '{services: postgres}', edit('        confirm: Did you restore a backup this quarter?\n', '        verify:\n          - check: compose.nope\n          - check: env.present\n            with: {bogus: 1}\n'));
+    const text = edit(
+      '{services: [postgres]}',
+      '{services: postgres}',
+      edit(
+        '        confirm: Did you restore a backup this quarter?\n',
+        '        verify:\n          - check: compose.nope\n          - check: env.present\n            with: {bogus: 1}\n',
+      ),
+    );
     const problems = problemsOf(text);
     assert.deepEqual(
       problems.map((p) => [p.line, p.col, p.path]),
@@ -338,7 +363,10 @@ describe('parsePack: several problems', () => {
   });
 
   test('problems are capped at 25 across many items', () => {
-    const items = Array.from({length: 30}, (_, n) => `      - {id: item-${n}, title: t, why: w, how: h, severity: bad, source: {system: s, section: s}, confirm: ok?}\n`).join('');
+    const items = Array.from(
+      {length: 30},
+      (_, n) => `      - {id: item-${n}, title: t, why: w, how: h, severity: bad, source: {system: s, section: s}, confirm: ok?}\n`,
+    ).join('');
     const problems = problemsOf(edit('    items:\n      - id: db-private', `    items:\n${items}      - id: db-private`));
     assert.equal(problems.length, 25);
     assert.deepEqual(

@@ -10,7 +10,12 @@ const SEEDS = join(REPO, '..', 'shared', 'seeds');
 const haveSeeds = existsSync(SEEDS);
 
 function words(text: string): string[] {
-  return text.toLowerCase().replace(/[^a-z0-9_]+/g, ' ').trim().split(/\s+/).filter(Boolean);
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, ' ')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
 }
 
 test('every built-in pack loads, with unique ids and a source on every item', async () => {
@@ -27,10 +32,16 @@ test('the0 covers every section of both seed pages, in both modes', async () => 
   const the0 = (await loadBuiltins()).find((p) => p.pack.id === 'the0')!.pack;
   const cited = new Set(the0.sections.flatMap((s) => s.items.map((i) => i.source.section)));
   for (const section of ['Identity And Access', 'Secrets', 'Network And TLS', 'Storage And Backups', 'Runtime Safety', 'Upgrades']) {
-    assert.ok([...cited].some((c) => c === `Production Checklist / ${section}`), `no item cites ${section}`);
+    assert.ok(
+      [...cited].some((c) => c === `Production Checklist / ${section}`),
+      `no item cites ${section}`,
+    );
   }
   for (const section of ['Local Root Admin', 'Kubernetes Root Admin', 'Sealed Secrets', 'External Service Secrets']) {
-    assert.ok([...cited].some((c) => c === `Secret Rotation / ${section}`), `no item cites rotation ${section}`);
+    assert.ok(
+      [...cited].some((c) => c === `Secret Rotation / ${section}`),
+      `no item cites rotation ${section}`,
+    );
   }
   const items = the0.sections.flatMap((s) => s.items);
   assert.ok(items.length >= 35);

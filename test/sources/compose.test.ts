@@ -252,7 +252,10 @@ describe('compose: ports', () => {
   });
 
   test('ports interpolate from .env', async () => {
-    const svc = await service({'compose.yaml': 'services:\n  web:\n    ports:\n      - "${BIND:-0.0.0.0}:${WEB_PORT}:80"\n', '.env': 'BIND=127.0.0.1\nWEB_PORT=8081\n'}, 'web');
+    const svc = await service(
+      {'compose.yaml': 'services:\n  web:\n    ports:\n      - "${BIND:-0.0.0.0}:${WEB_PORT}:80"\n', '.env': 'BIND=127.0.0.1\nWEB_PORT=8081\n'},
+      'web',
+    );
     assert.equal(svc.ports.length, 1);
     assert.equal(svc.ports[0]?.hostIp, '127.0.0.1');
     assert.equal(svc.ports[0]?.published, '8081');
@@ -419,7 +422,16 @@ describe('compose: env_file', () => {
 
   test('a list of env_files, the later file winning, and an optional missing one', async () => {
     const m = await model({
-      'compose.yaml': ['services:', '  api:', '    env_file:', '      - a.env', '      - path: b.env', '      - path: missing.env', '        required: false', ''].join('\n'),
+      'compose.yaml': [
+        'services:',
+        '  api:',
+        '    env_file:',
+        '      - a.env',
+        '      - path: b.env',
+        '      - path: missing.env',
+        '        required: false',
+        '',
+      ].join('\n'),
       'a.env': 'X=from-a\nY=only-a\n',
       'b.env': '# b\nX=from-b\n',
     });
@@ -432,7 +444,12 @@ describe('compose: env_file', () => {
   });
 
   test('a required env_file that does not exist is a SourceError at its line', async () => {
-    await rejectsAt({'compose.yaml': 'services:\n  api:\n    image: x\n    env_file:\n      - present.env\n      - absent.env\n', 'present.env': 'A=1\n'}, 'compose.yaml', 6, /absent\.env/);
+    await rejectsAt(
+      {'compose.yaml': 'services:\n  api:\n    image: x\n    env_file:\n      - present.env\n      - absent.env\n', 'present.env': 'A=1\n'},
+      'compose.yaml',
+      6,
+      /absent\.env/,
+    );
   });
 
   test('a malformed env_file is a SourceError naming that file and line', async () => {
@@ -447,14 +464,28 @@ describe('compose: env_file', () => {
     assert.equal(m?.services.get('api')?.image?.value, 'x:1.2');
     await assert.rejects(ctx.envFile('.env'), /expected KEY=value/);
     await new Promise((r) => setImmediate(r));
-    assert.deepEqual(ctx.problems().map((p) => [p.file, p.line]), [['.env', 2]]);
+    assert.deepEqual(
+      ctx.problems().map((p) => [p.file, p.line]),
+      [['.env', 2]],
+    );
   });
 });
 
 describe('compose: resources, volumes, profiles and flags', () => {
   test('deploy.resources.limits with lines', async () => {
     const svc = await service(
-      {'compose.yaml': ['services:', '  api:', '    deploy:', '      resources:', '        limits:', '          memory: 512M', '          cpus: "0.5"', ''].join('\n')},
+      {
+        'compose.yaml': [
+          'services:',
+          '  api:',
+          '    deploy:',
+          '      resources:',
+          '        limits:',
+          '          memory: 512M',
+          '          cpus: "0.5"',
+          '',
+        ].join('\n'),
+      },
       'api',
     );
     assert.deepEqual(svc.memLimit, {value: '512M', file: 'compose.yaml', line: 6});
@@ -523,7 +554,9 @@ describe('compose: resources, volumes, profiles and flags', () => {
   });
 
   test('build, privileged and network_mode', async () => {
-    const m = await model({'compose.yaml': 'services:\n  a:\n    build: .\n    privileged: true\n    network_mode: host\n  b:\n    image: x\n    privileged: false\n'});
+    const m = await model({
+      'compose.yaml': 'services:\n  a:\n    build: .\n    privileged: true\n    network_mode: host\n  b:\n    image: x\n    privileged: false\n',
+    });
     const a = m.services.get('a');
     assert.equal(a?.build, true);
     assert.deepEqual(a?.privileged, {value: true, file: 'compose.yaml', line: 4});
@@ -600,7 +633,12 @@ describe('compose: malformed files', () => {
   test('bad interpolation in an image, an environment value and a list entry', async () => {
     const img = await rejectsAt({'compose.yaml': 'services:\n  web:\n    image: "nginx:${TAG"\n'}, 'compose.yaml', 3, /interpolation/);
     assert.equal(img.key, 'image');
-    const env = await rejectsAt({'compose.yaml': 'services:\n  web:\n    environment:\n      A: ok\n      B: "${X:-oops"\n'}, 'compose.yaml', 5, /interpolation/);
+    const env = await rejectsAt(
+      {'compose.yaml': 'services:\n  web:\n    environment:\n      A: ok\n      B: "${X:-oops"\n'},
+      'compose.yaml',
+      5,
+      /interpolation/,
+    );
     assert.equal(env.key, 'B');
     const list = await rejectsAt({'compose.yaml': 'services:\n  web:\n    environment:\n      - A=ok\n      - C=${}\n'}, 'compose.yaml', 5, /interpolation/);
     assert.equal(list.key, 'C');
@@ -623,7 +661,8 @@ describe('compose: malformed files', () => {
 describe('compose: helpers', () => {
   test('isLoopback', () => {
     for (const h of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'LOCALHOST', '0:0:0:0:0:0:0:1']) assert.equal(isLoopback(h), true, h);
-    for (const h of [undefined, '', '0.0.0.0', '::', '10.0.0.1', '128.0.0.1', '127.0.0', '192.168.1.127', 'localhost.example.com']) assert.equal(isLoopback(h), false, String(h));
+    for (const h of [undefined, '', '0.0.0.0', '::', '10.0.0.1', '128.0.0.1', '127.0.0', '192.168.1.127', 'localhost.example.com'])
+      assert.equal(isLoopback(h), false, String(h));
   });
 
   test('imageBaseName', () => {

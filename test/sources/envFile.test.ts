@@ -46,7 +46,7 @@ describe('parseEnvText: values', () => {
   });
 
   test('single, double and backtick quotes are removed', () => {
-    const env = parseEnvText("S='single # not a comment'\nD=\"double # not a comment\"\nB=`back 'tick' \"x\"`\n", '.env');
+    const env = parseEnvText('S=\'single # not a comment\'\nD="double # not a comment"\nB=`back \'tick\' "x"`\n', '.env');
     assert.equal(env.entries.get('S')?.value, 'single # not a comment');
     assert.equal(env.entries.get('D')?.value, 'double # not a comment');
     assert.equal(env.entries.get('B')?.value, `back 'tick' "x"`);

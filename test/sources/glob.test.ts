@@ -43,7 +43,11 @@ describe('globToRegExp', () => {
   });
 
   test('{,.override} empty alternatives', () => {
-    matches('docker-compose{,.override}.yml', ['docker-compose.yml', 'docker-compose.override.yml'], ['docker-compose.prod.yml', 'docker-compose.Xoverride.yml']);
+    matches(
+      'docker-compose{,.override}.yml',
+      ['docker-compose.yml', 'docker-compose.override.yml'],
+      ['docker-compose.prod.yml', 'docker-compose.Xoverride.yml'],
+    );
     matches('.env{,.local}', ['.env', '.env.local'], ['.env.', '.envXlocal']);
   });
 

@@ -37,7 +37,11 @@ const VALUES_PROD = [
   '',
 ].join('\n');
 
-async function helmFor(files: Record<string, string>, chartDefaults: Record<string, unknown> = {}, helmValues = ['values.yaml', 'values-prod.yaml']): Promise<HelmValues> {
+async function helmFor(
+  files: Record<string, string>,
+  chartDefaults: Record<string, unknown> = {},
+  helmValues = ['values.yaml', 'values-prod.yaml'],
+): Promise<HelmValues> {
   const dir = tempDir();
   writeFiles(dir, files);
   const h = await contextFor(dir, {helmValues, chartDefaults}).helm();
@@ -75,14 +79,22 @@ describe('helm values', () => {
 
   test('a quoted key holding dots and slashes', async () => {
     const h = await helmFor({'values.yaml': VALUES});
-    assert.deepEqual(h.get('ingress.annotations["nginx.ingress.kubernetes.io/auth-url"]'), {value: 'http://auth/check', file: 'values.yaml', line: 8, chartDefault: false});
+    assert.deepEqual(h.get('ingress.annotations["nginx.ingress.kubernetes.io/auth-url"]'), {
+      value: 'http://auth/check',
+      file: 'values.yaml',
+      line: 8,
+      chartDefault: false,
+    });
     assert.deepEqual(h.get('ingress.annotations["kubernetes.io/ingress.class"]'), {value: 'nginx', file: 'values.yaml', line: 9, chartDefault: false});
     // Unquoted, the dots split the key into steps that do not exist.
     assert.equal(h.get('ingress.annotations.kubernetes.io/ingress.class'), undefined);
   });
 
   test('chart defaults apply when no file sets the path', async () => {
-    const h = await helmFor({'values.yaml': VALUES, 'values-prod.yaml': VALUES_PROD}, {'auth.enabled': true, 'image.tag': 'chart-default', 'service.port': 8080});
+    const h = await helmFor(
+      {'values.yaml': VALUES, 'values-prod.yaml': VALUES_PROD},
+      {'auth.enabled': true, 'image.tag': 'chart-default', 'service.port': 8080},
+    );
     assert.deepEqual(h.get('auth.enabled'), {value: true, chartDefault: true});
     assert.deepEqual(h.get('service.port'), {value: 8080, chartDefault: true});
     assert.equal(h.get('auth.enabled')?.file, undefined);
@@ -153,7 +165,11 @@ describe('valuePath', () => {
   test('parses dotted, indexed and quoted steps', () => {
     assert.deepEqual(parseValuePath('image.tag'), ['image', 'tag']);
     assert.deepEqual(parseValuePath('the0Api.extraEnv[0].name'), ['the0Api', 'extraEnv', 0, 'name']);
-    assert.deepEqual(parseValuePath('ingress.annotations["nginx.ingress.kubernetes.io/auth-url"]'), ['ingress', 'annotations', 'nginx.ingress.kubernetes.io/auth-url']);
+    assert.deepEqual(parseValuePath('ingress.annotations["nginx.ingress.kubernetes.io/auth-url"]'), [
+      'ingress',
+      'annotations',
+      'nginx.ingress.kubernetes.io/auth-url',
+    ]);
     assert.deepEqual(parseValuePath('["a.b"].c[12]'), ['a.b', 'c', 12]);
     assert.deepEqual(parseValuePath('m[""]'), ['m', '']);
     assert.deepEqual(parseValuePath('list[1][2]'), ['list', 1, 2]);

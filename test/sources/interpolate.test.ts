@@ -171,7 +171,10 @@ describe('interpolate: soleRef', () => {
 describe('interpolate: errors', () => {
   test('an unterminated ${ throws InterpolationError', () => {
     assert.throws(() => interpolate('${HOST', ENV), InterpolationError);
-    assert.throws(() => interpolate('prefix ${HOST:-x', ENV), (err: unknown) => err instanceof InterpolationError && /character 8/.test(err.message));
+    assert.throws(
+      () => interpolate('prefix ${HOST:-x', ENV),
+      (err: unknown) => err instanceof InterpolationError && /character 8/.test(err.message),
+    );
     assert.throws(() => interpolate('${A:-${B}', ENV), InterpolationError);
   });
 
@@ -181,7 +184,10 @@ describe('interpolate: errors', () => {
   });
 
   test('an unknown operator after the name throws', () => {
-    assert.throws(() => interpolate('${HOST/x/y}', ENV), (err: unknown) => err instanceof InterpolationError && /unexpected/.test(err.message));
+    assert.throws(
+      () => interpolate('${HOST/x/y}', ENV),
+      (err: unknown) => err instanceof InterpolationError && /unexpected/.test(err.message),
+    );
     assert.throws(() => interpolate('${HOST:x}', ENV), InterpolationError);
   });
 

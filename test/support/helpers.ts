@@ -76,7 +76,13 @@ export function contextFor(dir: string, files: Record<string, unknown> = {}, inp
 }
 
 /** Runs one registered check against dir, validating params exactly as a pack would. */
-export async function runCheck(id: string, dir: string, params: Record<string, unknown> = {}, files: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<CheckResult> {
+export async function runCheck(
+  id: string,
+  dir: string,
+  params: Record<string, unknown> = {},
+  files: Record<string, unknown> = {},
+  timeoutMs = 10_000,
+): Promise<CheckResult> {
   const def = CHECKS.get(id);
   if (!def) throw new Error(`no check ${id}`);
   return runStep(def, contextFor(dir, files), params, timeoutMs);

@@ -3,7 +3,11 @@
 import {spawn as ptySpawn, type IPty} from '@lydell/node-pty';
 import {CLI} from './helpers.js';
 
-const strip = (s: string) => s.replace(/\u001B\][^\u0007]*\u0007/g, '').replace(/\u001B\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/\u001B[()][A-Z0-9]/g, '');
+const strip = (s: string) =>
+  s
+    .replace(/\u001B\][^\u0007]*\u0007/g, '')
+    .replace(/\u001B\[[0-9;?]*[ -/]*[@-~]/g, '')
+    .replace(/\u001B[()][A-Z0-9]/g, '');
 
 export class Term {
   private raw = '';
@@ -17,7 +21,9 @@ export class Term {
 
   static open(args: string[], opts: {cwd?: string; env?: Record<string, string>; cols?: number; rows?: number} = {}): Term {
     const env: Record<string, string> = {...(process.env as Record<string, string>), TERM: 'xterm-256color', ...opts.env};
-    return new Term(ptySpawn(process.execPath, [CLI, ...args], {name: 'xterm-256color', cols: opts.cols ?? 80, rows: opts.rows ?? 24, cwd: opts.cwd ?? process.cwd(), env}));
+    return new Term(
+      ptySpawn(process.execPath, [CLI, ...args], {name: 'xterm-256color', cols: opts.cols ?? 80, rows: opts.rows ?? 24, cwd: opts.cwd ?? process.cwd(), env}),
+    );
   }
 
   get pid(): number {

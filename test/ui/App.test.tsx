@@ -58,7 +58,7 @@ describe('start screen', () => {
     assert.match(f, /Pack {7}the0 1\.0\.0, detected from docker-compose\.yml/);
     assert.match(f, /Mode {7}Docker Compose \(the0 local\) \(inferred from docker-compose\.yml\)/);
     assert.match(f, /First pass: 32 items/);
-    assert.match(f, /Answering  as alice/);
+    assert.match(f, /Answering {2}as alice/);
     assert.match(f, /enter resume · i change settings/);
   });
 

@@ -9,13 +9,13 @@ import {beforeEach, describe, test} from 'node:test';
 import {BINDINGS, commandFor, footerFor, type Command, type Context, type KeyPress} from '../../src/ui/key/keyBindings.js';
 import {AnswerError, Wizard, type ItemView} from '../../src/wizard/controller.js';
 import {initialNav, navReducer, type NavState} from '../../src/wizard/navigation.js';
-import {progressFile, ProgressStore, type Progress} from '../../src/store/progress.js';
+import {progressFile, type Progress} from '../../src/store/progress.js';
 import {AnswersStore} from '../../src/store/answers.js';
 import type {Answer} from '../../src/model/answer.js';
 import {REPO, tempDir, writeFiles} from '../support/helpers.js';
 
 const DEMO = join(REPO, 'examples', 'the0-compose');
-const THE0 = {id: 'the0', version: '1.0.0'};
+const _THE0 = {id: 'the0', version: '1.0.0'};
 
 beforeEach(() => {
   process.env.SHIPSHAPE_PROGRESS_DIR = tempDir('shipshape-progress-');
@@ -49,7 +49,9 @@ function onDisk(dir: string, pack = 'the0'): Progress {
 function answersOnDisk(dir: string, pack = 'the0'): {answers: Record<string, Answer>; notes: Record<string, {text: string; by: string; at: string}>} {
   const file = join(dir, 'shipshape-answers.json');
   if (!existsSync(file)) return {answers: {}, notes: {}};
-  const data = JSON.parse(readFileSync(file, 'utf8')) as {packs: Record<string, {answers: Record<string, Answer>; notes: Record<string, {text: string; by: string; at: string}>}>};
+  const data = JSON.parse(readFileSync(file, 'utf8')) as {
+    packs: Record<string, {answers: Record<string, Answer>; notes: Record<string, {text: string; by: string; at: string}>}>;
+  };
   return data.packs[pack] ?? {answers: {}, notes: {}};
 }
 
@@ -84,7 +86,10 @@ describe('snapshot', () => {
     const during = w.getSnapshot();
     assert.equal(during.running, during.items.length, 'every item is marked running as soon as run() is called');
     assert.ok(during.items.every((i) => i.status === 'running'));
-    assert.ok(during.items.every((i) => !i.finished || !i.applicable), 'a running item is not finished (unless it does not apply)');
+    assert.ok(
+      during.items.every((i) => !i.finished || !i.applicable),
+      'a running item is not finished (unless it does not apply)',
+    );
     await running;
 
     const s = w.getSnapshot();
@@ -335,7 +340,7 @@ describe('re-confirmation', () => {
     const compose = join(dir, 'docker-compose.yml');
     const text = readFileSync(compose, 'utf8');
     const at = text.lastIndexOf('- /var/run/docker.sock:/var/run/docker.sock');
-    assert.ok(at > text.indexOf('bot-scheduler:'), 'the last socket mount is the scheduler\'s');
+    assert.ok(at > text.indexOf('bot-scheduler:'), "the last socket mount is the scheduler's");
     writeFileSync(compose, text.slice(0, at) + '- schedulerdata:/data' + text.slice(at + '- /var/run/docker.sock:/var/run/docker.sock'.length));
 
     const again = await ran(dir);
@@ -474,7 +479,13 @@ describe('nextUnfinished', () => {
       else w.waive(i.id, {by: 'alice', reason: 'accepted for the demo'});
     }
     const s = w.getSnapshot();
-    assert.ok(s.items.every((i) => i.finished), s.items.filter((i) => !i.finished).map((i) => i.id).join(', '));
+    assert.ok(
+      s.items.every((i) => i.finished),
+      s.items
+        .filter((i) => !i.finished)
+        .map((i) => i.id)
+        .join(', '),
+    );
     assert.equal(s.done, s.total);
     assert.equal(w.nextUnfinished(), undefined);
     assert.equal(w.nextUnfinished('backup-mongo'), undefined);
@@ -497,7 +508,11 @@ describe('summary', () => {
     const expected: Record<string, number> = {};
     for (const i of all) expected[i.applicable ? i.status : 'skip'] = (expected[i.applicable ? i.status : 'skip'] ?? 0) + 1;
     assert.deepEqual(before.byStatus, expected);
-    assert.equal(Object.values(before.byStatus).reduce((a, b) => a + b, 0), all.length, 'every item is counted once');
+    assert.equal(
+      Object.values(before.byStatus).reduce((a, b) => a + b, 0),
+      all.length,
+      'every item is counted once',
+    );
     assert.equal(applicable.length, 32);
     assert.equal(before.openBySeverity.critical, 5);
     assert.deepEqual(
@@ -505,7 +520,11 @@ describe('summary', () => {
       ['root-admin-configured', 'jwt-secret-strong', 'mongo-credentials', 'minio-credentials', 'datastores-private'],
     );
     const ranks = before.open.map((i) => ['low', 'medium', 'high', 'critical'].indexOf(i.severity));
-    assert.deepEqual(ranks, [...ranks].sort((a, b) => b - a), 'open items come most severe first');
+    assert.deepEqual(
+      ranks,
+      [...ranks].sort((a, b) => b - a),
+      'open items come most severe first',
+    );
     assert.deepEqual(before.waivers, []);
 
     w.waive('mongo-credentials', {by: 'carol', reason: 'rotating on Monday', expires: '2099-01-31'});
@@ -516,7 +535,16 @@ describe('summary', () => {
     assert.equal(after.byStatus.fail, before.byStatus.fail! - 1);
     assert.equal(after.byStatus.pass, before.byStatus.pass! + 1);
     assert.deepEqual(after.waivers, [
-      {id: 'mongo-credentials', title: view(w, 'mongo-credentials').title, by: 'carol', owner: undefined, reason: 'rotating on Monday', expires: '2099-01-31', expired: false, unneeded: false},
+      {
+        id: 'mongo-credentials',
+        title: view(w, 'mongo-credentials').title,
+        by: 'carol',
+        owner: undefined,
+        reason: 'rotating on Monday',
+        expires: '2099-01-31',
+        expired: false,
+        unneeded: false,
+      },
     ]);
   });
 });
@@ -962,13 +990,15 @@ describe('key bindings', () => {
     const item = commands(footerFor('item'));
     assert.ok(item.includes('confirm') && item.includes('decline') && item.includes('waive'));
     assert.ok(!item.includes('undo'), 'footer: false bindings stay out of the footer');
-    assert.ok(!item.includes('submit'), 'other contexts\' bindings stay out');
+    assert.ok(!item.includes('submit'), "other contexts' bindings stay out");
     const hidden = commands(footerFor('item', new Set<Command>(['confirm', 'decline'])));
     assert.ok(!hidden.includes('confirm') && !hidden.includes('decline'));
-    assert.deepEqual(hidden, item.filter((c) => c !== 'confirm' && c !== 'decline'));
+    assert.deepEqual(
+      hidden,
+      item.filter((c) => c !== 'confirm' && c !== 'decline'),
+    );
     assert.deepEqual(commands(footerFor('dialog')), ['submit', 'next-field', 'cancel']);
     assert.ok(!commands(footerFor('start', new Set<Command>(['quit']))).includes('quit'));
     assert.ok(commands(footerFor('start')).includes('quit'));
   });
 });
-

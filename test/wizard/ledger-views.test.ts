@@ -45,12 +45,19 @@ describe('one way of counting', () => {
     assert.equal(sum('done'), snap.done, 'done adds up');
     assert.equal(view(w, 'restore-tested').status, 'fail');
     assert.equal(view(w, 'restore-tested').finished, false, 'a declined item is answered, not done');
-    assert.ok(summary.open.some((i) => i.id === 'restore-tested'), 'a declined item stays open in the summary');
+    assert.ok(
+      summary.open.some((i) => i.id === 'restore-tested'),
+      'a declined item stays open in the summary',
+    );
     // check, reading the same answers file, counts the same way.
     const r = await runCli(['check', '--dir', dir, '--format', 'json']);
     const report = JSON.parse(r.stdout) as {items: {id: string; status: string}[]; summary: Record<string, number>};
     for (const k of ['pass', 'fail', 'manual'] as const) {
-      assert.equal(report.items.filter((i) => i.status === k && applicable.some((a) => a.id === i.id)).length, applicable.filter((i) => i.status === k).length, `check counts ${k} the same`);
+      assert.equal(
+        report.items.filter((i) => i.status === k && applicable.some((a) => a.id === i.id)).length,
+        applicable.filter((i) => i.status === k).length,
+        `check counts ${k} the same`,
+      );
     }
     assert.ok(Object.keys(TALLY_LEGEND).includes('manual'), 'the legend names every count');
   });
@@ -63,7 +70,14 @@ describe('a waiver on an item that now passes', () => {
     w.waive('jwt-secret-strong', {by: 'alice', reason: 'rotating on Monday'});
     assert.equal(view(w, 'jwt-secret-strong').status, 'skip');
     const plan = await w.planGenerate('jwt-secret-strong');
-    assert.doesNotMatch(plan.preview, new RegExp(readFileSync(join(dir, '.env'), 'utf8').match(/^JWT_SECRET=(.*)$/m)![1]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    assert.doesNotMatch(
+      plan.preview,
+      new RegExp(
+        readFileSync(join(dir, '.env'), 'utf8')
+          .match(/^JWT_SECRET=(.*)$/m)![1]!
+          .replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+      ),
+    );
     const {written} = await w.writeGenerate(plan);
     assert.deepEqual(written, ['.env']);
     assert.equal(statSync(join(dir, '.env')).mode & 0o777, 0o600);
@@ -72,7 +86,9 @@ describe('a waiver on an item that now passes', () => {
     assert.equal(after.waiver?.unneeded, true);
     assert.match(after.message, /no longer needed/);
     const r = await runCli(['check', '--dir', dir, '--format', 'json']);
-    const item = (JSON.parse(r.stdout) as {items: {id: string; status: string; answer: {waiver: {unneeded: boolean}}}[]}).items.find((i) => i.id === 'jwt-secret-strong')!;
+    const item = (JSON.parse(r.stdout) as {items: {id: string; status: string; answer: {waiver: {unneeded: boolean}}}[]}).items.find(
+      (i) => i.id === 'jwt-secret-strong',
+    )!;
     assert.equal(item.status, 'pass');
     assert.equal(item.answer.waiver.unneeded, true);
   });
