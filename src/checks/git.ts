@@ -1,5 +1,6 @@
 import {z} from 'zod';
 import type {Context} from '../engine/context.js';
+import {within, type GitRepo} from '../engine/git.js';
 import {redact} from '../engine/redact.js';
 import {result, type CheckResult, type Evidence, count} from '../model/types.js';
 import {defineCheck} from './define.js';
@@ -7,25 +8,32 @@ import {collect, evidenceOf, SelectorShape} from '../deploy/settings.js';
 
 const Paths = z.array(z.string().min(1)).min(1);
 
-/** Runs `fn` when the root is inside a git work tree; otherwise a `skip` that says why. */
-async function inRepo(ctx: Context, signal: AbortSignal, fn: () => Promise<CheckResult>): Promise<CheckResult> {
-  const r = await ctx.run('git', ['rev-parse', '--is-inside-work-tree'], {signal, timeoutMs: 5_000});
-  if (r.missing) return result('skip', 'git is not installed');
-  if (!r.ok || r.stdout.trim() !== 'true') return result('skip', 'not inside a git repository');
-  return fn();
+/**
+ * Runs `fn` with the run's git context (src/engine/git.ts: every fact asked of git once and
+ * shared) when the root is inside a git work tree; otherwise a `skip` that says why.
+ */
+async function inRepo(ctx: Context, fn: (git: GitRepo) => Promise<CheckResult>): Promise<CheckResult> {
+  const git = await ctx.git();
+  const state = await git.state();
+  if (state.kind === 'missing') return result('skip', 'git is not installed');
+  if (state.kind === 'outside') return result('skip', 'not inside a git repository');
+  return fn(git);
 }
 
 export const notTracked = defineCheck({
   id: 'git.not-tracked',
   summary: 'Files matching the paths (git pathspec globs, e.g. `.env` or `**/.env`) are not committed to git.',
   params: z.strictObject({paths: Paths}),
-  run: (ctx, p, signal) =>
-    inRepo(ctx, signal, async () => {
-      const r = await ctx.run('git', ['ls-files', '-z', '--', ...p.paths.map((x) => `:(glob)${x}`)], {signal});
+  run: (ctx, p) =>
+    inRepo(ctx, async (git) => {
+      const r = await git.tracked(p.paths);
       if (!r.ok) return result('error', `git ls-files failed: ${r.reason}`);
-      const tracked = r.stdout.split('\0').filter(Boolean);
+      const tracked = r.files;
       if (tracked.length === 0) return result('pass', `no file matching ${p.paths.join(', ')} is tracked`);
-      const evidence: Evidence[] = tracked.map((f) => ({file: f, detail: 'tracked by git: anyone with the repository has it, and its history keeps it after deletion'}));
+      const evidence: Evidence[] = tracked.map((f) => ({
+        file: f,
+        detail: 'tracked by git: anyone with the repository has it, and its history keeps it after deletion',
+      }));
       return result('fail', `${count(tracked.length, 'file')} that should stay local ${tracked.length === 1 ? 'is' : 'are'} tracked by git`, evidence);
     }),
 });
@@ -34,18 +42,18 @@ export const ignored = defineCheck({
   id: 'git.ignored',
   summary: 'The paths are covered by .gitignore (so a later `git add .` cannot pick them up).',
   params: z.strictObject({paths: Paths}),
-  run: (ctx, p, signal) =>
-    inRepo(ctx, signal, async () => {
+  run: (ctx, p) =>
+    inRepo(ctx, async (git) => {
       const notIgnored: Evidence[] = [];
       const ok: Evidence[] = [];
+      const r = await git.ignoreRules(p.paths);
+      if (!r.ok) return result('error', `git check-ignore failed: ${r.reason}`);
       for (const path of p.paths) {
-        const r = await ctx.run('git', ['check-ignore', '--no-index', '-v', '--', path], {signal});
-        // -v also reports (with exit 0) a matching `!pattern`, which re-includes the path.
-        const rule = r.stdout.split('\t')[0] ?? '';
-        if (r.exitCode === 0 && /^.*:\d+:!/.test(rule)) notIgnored.push({file: path, detail: `re-included by ${rule}`});
-        else if (r.exitCode === 0) ok.push({file: path, detail: `ignored by ${rule || 'a rule'}`});
-        else if (r.exitCode === 1) notIgnored.push({file: path, detail: 'no .gitignore rule covers it'});
-        else return result('error', `git check-ignore failed: ${r.reason}`);
+        // `source:line:pattern`; -v also reports a matching `!pattern`, which re-includes the path.
+        const rule = r.rules.get(path) ?? '';
+        if (rule === '') notIgnored.push({file: path, detail: 'no .gitignore rule covers it'});
+        else if (/^.*:\d+:!/.test(rule)) notIgnored.push({file: path, detail: `re-included by ${rule}`});
+        else ok.push({file: path, detail: `ignored by ${rule}`});
       }
       if (notIgnored.length > 0) return result('fail', `${notIgnored.length} paths are not ignored by git`, notIgnored);
       return result('pass', 'all paths are ignored by git', ok);
@@ -57,19 +65,13 @@ export const ignored = defineCheck({
 
 const glob = (paths: readonly string[]) => paths.map((x) => `:(glob)${x}`);
 
-/** The root's path inside the repository (`deploy/the0/` or ''), to turn git's repository paths into ours. */
-async function repoPrefix(ctx: Context, signal: AbortSignal): Promise<string> {
-  const r = await ctx.run('git', ['rev-parse', '--show-prefix'], {signal, timeoutMs: 5_000});
-  return r.ok ? r.stdout.trim() : '';
-}
-
 /** A repository path as seen from the root; undefined when it lies outside it. */
 function underRoot(path: string, prefix: string): string | undefined {
   return path.startsWith(prefix) ? path.slice(prefix.length) : undefined;
 }
 
 function failure(what: string, r: {reason?: string; timedOut: boolean}): CheckResult {
-  return result('error', `${what} failed: ${r.timedOut ? 'it did not finish in time' : r.reason ?? 'unknown reason'}`);
+  return result('error', `${what} failed: ${r.timedOut ? 'it did not finish in time' : (r.reason ?? 'unknown reason')}`);
 }
 
 export const neverCommitted = defineCheck({
@@ -77,28 +79,17 @@ export const neverCommitted = defineCheck({
   summary: 'Files matching the paths (git pathspec globs) were never committed on any branch or tag: deleting a file does not remove it from history.',
   params: z.strictObject({paths: Paths}),
   timeoutMs: 30_000,
-  run: (ctx, p, signal) =>
-    inRepo(ctx, signal, async () => {
-      const specs = glob(p.paths);
-      // Oldest first, renames as delete + add: the first record of a path is the commit that first added it.
-      const log = await ctx.run(
-        'git',
-        ['-c', 'core.quotePath=off', 'log', '--all', '--no-renames', '--diff-filter=A', '--reverse', '--relative', '--format=%x01%h %cs', '--name-only', '-z', '--', ...specs],
-        {signal, timeoutMs: 28_000},
-      );
+  run: (ctx, p) =>
+    inRepo(ctx, async (git) => {
+      // Oldest first, renames as delete + add: the first record of a path is the commit that first
+      // added it. One pass over history serves every history check of the run.
+      const log = await within(git.firstAdded(p.paths), 28_000, () => ({ok: false as const, timedOut: true, reason: undefined}));
       if (!log.ok) return failure('git log', log);
-      const first = new Map<string, string>();
-      let commit = '';
-      for (const token of log.stdout.split('\0')) {
-        if (token.startsWith('\x01')) commit = token.slice(1);
-        else {
-          const path = token.replace(/^\n/, '');
-          if (path && !first.has(path)) first.set(path, commit);
-        }
-      }
+      const {first} = log;
       if (first.size === 0) return result('pass', `no file matching ${p.paths.join(', ')} was ever committed on any branch or tag`);
-      const ls = await ctx.run('git', ['ls-files', '-z', '--', ...specs], {signal});
-      const tracked = new Set(ls.ok ? ls.stdout.split('\0').filter(Boolean) : []);
+      // Every path in `first` matches the patterns: whether it is tracked is a lookup in the one list.
+      const ls = await git.lsFiles();
+      const tracked = new Set(ls.ok ? ls.files : []);
       const evidence: Evidence[] = [...first].map(([file, c]) => {
         const [hash, date] = c.split(' ');
         const now = tracked.has(file) ? 'still tracked' : 'no longer tracked, but still in history';
@@ -135,10 +126,10 @@ export const clean = defineCheck({
     untracked: z.boolean().default(true),
   }),
   run: (ctx, p, signal) =>
-    inRepo(ctx, signal, async () => {
-      const r = await ctx.run('git', ['status', '--porcelain=v1', '-z', `--untracked-files=${p.untracked ? 'all' : 'no'}`, '--', ...glob(p.paths)], {signal});
+    inRepo(ctx, async (git) => {
+      const r = await git.run(['status', '--porcelain=v1', '-z', `--untracked-files=${p.untracked ? 'all' : 'no'}`, '--', ...glob(p.paths)], {signal});
       if (!r.ok) return failure('git status', r);
-      const prefix = await repoPrefix(ctx, signal);
+      const prefix = await git.prefix();
       const evidence: Evidence[] = [];
       const tokens = r.stdout.split('\0');
       for (let i = 0; i < tokens.length; i++) {
@@ -164,54 +155,9 @@ interface Needle {
   base64: boolean;
 }
 
-/**
- * Splits `git cat-file --batch` output (header line, body, LF) into objects as it streams in,
- * without copying a body more than once. `onObject` returns false to stop.
- */
-function batchReader(onObject: (header: string, body: Buffer) => boolean): (chunk: Buffer) => boolean {
-  let head: Buffer = Buffer.alloc(0);
-  let header = '';
-  let need = -1; // -1: reading a header line; otherwise the bytes of body + LF still wanted
-  let parts: Buffer[] = [];
-  let have = 0;
-  return (chunk) => {
-    let buf = chunk;
-    for (;;) {
-      if (need < 0) {
-        if (head.length > 0) {
-          buf = Buffer.concat([head, buf]);
-          head = Buffer.alloc(0);
-        }
-        const nl = buf.indexOf(10);
-        if (nl < 0) {
-          head = buf;
-          return true;
-        }
-        header = buf.toString('utf8', 0, nl);
-        buf = buf.subarray(nl + 1);
-        const size = /^\S+ (\d+)(?: |$)/.exec(header)?.[1];
-        if (size === undefined) continue; // `<oid> missing`: no body follows
-        need = Number(size) + 1;
-        parts = [];
-        have = 0;
-      }
-      const take = Math.min(need - have, buf.length);
-      if (take > 0) parts.push(buf.subarray(0, take));
-      have += take;
-      buf = buf.subarray(take);
-      if (have < need) return true;
-      const body = parts.length === 1 ? parts[0]! : Buffer.concat(parts, have);
-      need = -1;
-      if (!onObject(header, body.subarray(0, have - 1))) return false;
-      if (buf.length === 0) return true;
-    }
-  };
-}
-
 export const valueNeverCommitted = defineCheck({
   id: 'git.value-never-committed',
-  summary:
-    "A secret's value (read from the deployment, never printed or passed on a command line) is in no file committed on any branch or tag.",
+  summary: "A secret's value (read from the deployment, never printed or passed on a command line) is in no file committed on any branch or tag.",
   params: z.strictObject({
     ...SelectorShape,
     /** Values shorter than this are not searched: they would match by chance. */
@@ -219,10 +165,19 @@ export const valueNeverCommitted = defineCheck({
     /** Also look for the value base64-encoded, as a Kubernetes Secret's `data` holds it. */
     base64: z.boolean().default(true),
     /** Blobs larger than this (bytes) are not read. */
-    maxBlobBytes: z.number().int().min(1).default(16 * 1024 * 1024),
+    maxBlobBytes: z
+      .number()
+      .int()
+      .min(1)
+      .default(16 * 1024 * 1024),
   }),
   timeoutMs: 60_000,
   async run(ctx, p, signal) {
+    // Which blobs there are does not depend on the values: git lists them while the values are read.
+    void ctx.git().then(
+      async (git) => ((await git.state()).kind === 'inside' ? git.blobs(p.maxBlobBytes) : undefined),
+      () => undefined,
+    );
     const {occurrences, notes} = await collect(ctx, p);
     const names = [...p.keys, ...p.urls, ...p.helm].join(', ');
     const byValue = new Map<string, string[]>();
@@ -235,7 +190,10 @@ export const valueNeverCommitted = defineCheck({
     }
     if (byValue.size === 0) {
       if (notes.length > 0 && short.length === 0) return result('pass', 'supplied from an existing Secret, not from these files', notes);
-      return result('skip', short.length > 0 ? `every value of ${names} is too short to search for` : `${names} is not set in any file read`, [...short, ...notes]);
+      return result('skip', short.length > 0 ? `every value of ${names} is too short to search for` : `${names} is not set in any file read`, [
+        ...short,
+        ...notes,
+      ]);
     }
     const needles: Needle[] = [];
     for (const [value, keys] of byValue) {
@@ -246,73 +204,56 @@ export const valueNeverCommitted = defineCheck({
       if (p.base64 && b64.length >= 8) needles.push({keys: [...new Set(keys)], value, bytes: Buffer.from(b64), base64: true});
     }
 
-    return inRepo(ctx, signal, async () => {
+    return inRepo(ctx, async (git) => {
       // Every blob reachable from any ref, each once, with a path it was committed at.
-      const lines: string[] = [];
-      let rest = '';
-      const list = await ctx.run('git', ['rev-list', '--all', '--objects', '--filter=object:type=blob', `--filter=blob:limit=${p.maxBlobBytes + 1}`], {
-        signal,
-        timeoutMs: 50_000,
-        onStdout: (chunk) => {
-          const text = rest + chunk.toString('utf8');
-          const all = text.split('\n');
-          rest = all.pop() ?? '';
-          for (const l of all) if (/^[0-9a-f]+ ./.test(l)) lines.push(l);
-        },
-      });
-      if (/^[0-9a-f]+ ./.test(rest)) lines.push(rest);
+      const list = await git.blobs(p.maxBlobBytes);
       if (!list.ok) return failure('git rev-list', list);
 
       let hit: {needle: Needle; oid: string; path: string} | undefined;
       let scanned = 0;
-      if (lines.length > 0) {
-        const read = batchReader((header, body) => {
-          scanned++;
-          const needle = needles.find((n) => body.includes(n.bytes));
-          if (!needle) return true;
-          const [, oid = '', path = ''] = /^(\S+) \d+ ?(.*)$/.exec(header) ?? [];
-          hit = {needle, oid, path};
-          return false; // the first hit settles it
-        });
-        // Object ids and paths go in on stdin; the value itself never leaves this process.
-        const cat = await ctx.run('git', ['cat-file', '--batch=%(objectname) %(objectsize) %(rest)'], {
+      if (list.lines.length > 0) {
+        // Object ids and paths go to git; the value itself never leaves this process. Searches of
+        // the same run share one read of the blobs.
+        const cat = await git.scan(
+          list.lines,
+          (header, body) => {
+            const needle = needles.find((n) => body.includes(n.bytes));
+            if (!needle) return true;
+            const [, oid = '', path = ''] = /^(\S+) \d+ ?(.*)$/.exec(header) ?? [];
+            hit = {needle, oid, path};
+            return false; // the first hit settles it
+          },
           signal,
-          timeoutMs: 50_000,
-          input: `${lines.join('\n')}\n`,
-          onStdout: read,
-        });
+        );
         if (!cat.ok) return failure('git cat-file', cat);
+        scanned = cat.scanned;
       }
 
       if (!hit) {
         const evidence = [...byValue].map(([v, keys]) => ({key: keys.join(', '), detail: `in no committed file (${redact(v)})`}));
-        return result('pass', `the values of ${names} are in none of the ${count(scanned, 'file')} committed on any branch or tag`, [...evidence, ...short, ...notes]);
+        return result('pass', `the values of ${names} are in none of the ${count(scanned, 'file')} committed on any branch or tag`, [
+          ...evidence,
+          ...short,
+          ...notes,
+        ]);
       }
-      const found = hit;
-      const prefix = await repoPrefix(ctx, signal);
-      // Which commit first brought that blob in, and at what path.
-      const log = await ctx.run('git', ['-c', 'core.quotePath=off', 'log', '--all', '--no-renames', '--reverse', '--format=%x01%h %cs', '--name-only', '-z', `--find-object=${found.oid}`], {
-        signal,
-        timeoutMs: 20_000,
-      });
-      let commit: string | undefined;
-      let path = found.path;
-      if (log.ok) {
-        const tokens = log.stdout.split('\0');
-        const c = tokens.findIndex((t) => t.startsWith('\x01'));
-        if (c >= 0) {
-          commit = tokens[c]!.slice(1);
-          const named = tokens[c + 1]?.replace(/^\n/, '');
-          if (named) path = named;
-        }
-      }
+      const found: {needle: Needle; oid: string; path: string} = hit;
+      const prefix = await git.prefix();
+      // Which commit first brought that blob in, and at what path: from the run's one pass over history.
+      const intro = await within(git.introduced(found.oid), 20_000, () => ({ok: false as const, timedOut: true, reason: undefined}));
+      const commit = intro.ok ? intro.commit : undefined;
+      const path = (intro.ok ? intro.path : undefined) ?? found.path;
       const [hash, date] = commit?.split(' ') ?? [];
       const rel = underRoot(path, prefix);
       const how = found.needle.base64 ? ' base64-encoded' : '';
       const where = rel ?? `${path} (repository path, outside this deployment)`;
       const when = hash ? `committed in ${hash} (${date ?? 'date unknown'})` : 'in a commit git log does not show (a merge)';
       const evidence: Evidence[] = [
-        {...(rel !== undefined ? {file: rel} : {}), key: found.needle.keys.join(', '), detail: `the value (${redact(found.needle.value)}) is${how} in ${where}, ${when}`},
+        {
+          ...(rel !== undefined ? {file: rel} : {}),
+          key: found.needle.keys.join(', '),
+          detail: `the value (${redact(found.needle.value)}) is${how} in ${where}, ${when}`,
+        },
       ];
       return result(
         'fail',

@@ -110,7 +110,12 @@ async function chartDir(ctx: Context, named: string | undefined): Promise<string
 }
 
 /** `kubectl get <kinds> -o json`, bounded in time; a skip or error that says why when there is no cluster to read. */
-async function fromCluster(ctx: Context, kinds: readonly string[], where: Where, signal?: AbortSignal): Promise<{objects: Manifest[]; label: string} | CheckResult> {
+async function fromCluster(
+  ctx: Context,
+  kinds: readonly string[],
+  where: Where,
+  signal?: AbortSignal,
+): Promise<{objects: Manifest[]; label: string} | CheckResult> {
   const resources = [...new Set(kinds.map((k) => `${k.toLowerCase()}s`))].join(',');
   const args = ['get', resources, '-o', 'json', '--request-timeout=10s'];
   if (where.context) args.push('--context', where.context);
@@ -119,7 +124,7 @@ async function fromCluster(ctx: Context, kinds: readonly string[], where: Where,
   const kubeconfig = process.env.KUBECONFIG;
   const r = await ctx.run('kubectl', args, {signal, timeoutMs: 15_000, ...(kubeconfig ? {env: {KUBECONFIG: kubeconfig}} : {})});
   if (r.missing) return result('skip', 'kubectl is not installed, so the cluster cannot be read (use source: files with rendered manifests)');
-  const label = `cluster (context ${where.context ?? 'current'}, namespace ${where.namespace === '*' ? 'all' : where.namespace ?? 'default for the context'})`;
+  const label = `cluster (context ${where.context ?? 'current'}, namespace ${where.namespace === '*' ? 'all' : (where.namespace ?? 'default for the context')})`;
   if (r.timedOut) return result('error', `kubectl did not answer within 15 s: ${label} is not reachable`);
   if (!r.ok) return result('error', `kubectl could not read the ${label}: ${kubectlReason(r.stderr) ?? r.reason ?? 'unknown reason'}`);
   return {objects: liveObjects(r.stdout, label), label};
@@ -127,7 +132,10 @@ async function fromCluster(ctx: Context, kinds: readonly string[], where: Where,
 
 /** What kubectl said went wrong: its last line that is not a klog trace. */
 function kubectlReason(stderr: string): string | undefined {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^[EWI]\d{4} /.test(l));
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^[EWI]\d{4} /.test(l));
   const last = lines.at(-1);
   return last === undefined ? undefined : last.length > 300 ? `${last.slice(0, 300)}…` : last;
 }
@@ -167,38 +175,57 @@ export const podAnnotation = defineCheck({
     ...ChartShape,
   }),
   run: (ctx, p) =>
-    withManifests(ctx, (all) => {
-      const missing: Evidence[] = [];
-      const ok: Evidence[] = [];
-      for (const m of all.filter((x) => p.kinds.includes(x.kind))) {
-        const t = podTemplate(m);
-        const ann = ((t?.spec.metadata as Record<string, unknown>)?.annotations ?? {}) as Record<string, unknown>;
-        if (Object.hasOwn(ann, p.key)) ok.push({...at(m, [...(t?.path ?? []), 'metadata', 'annotations', p.key]), detail: `${p.key}: ${String(ann[p.key])}`});
-        else missing.push({...at(m, t ? [...t.path, 'metadata'] : []), detail: `${m.kind} ${m.name}: pod template lacks ${p.key}`});
-      }
-      if (missing.length > 0) return result('fail', `${missing.length} workloads lack the ${p.key} pod annotation`, missing);
-      if (ok.length === 0) return result('skip', `no ${p.kinds.join('/')} in the manifests`);
-      return result('pass', `${ok.length} workloads carry ${p.key}`, ok);
-    }, p),
+    withManifests(
+      ctx,
+      (all) => {
+        const missing: Evidence[] = [];
+        const ok: Evidence[] = [];
+        for (const m of all.filter((x) => p.kinds.includes(x.kind))) {
+          const t = podTemplate(m);
+          const ann = ((t?.spec.metadata as Record<string, unknown>)?.annotations ?? {}) as Record<string, unknown>;
+          if (Object.hasOwn(ann, p.key)) ok.push({...at(m, [...(t?.path ?? []), 'metadata', 'annotations', p.key]), detail: `${p.key}: ${String(ann[p.key])}`});
+          else missing.push({...at(m, t ? [...t.path, 'metadata'] : []), detail: `${m.kind} ${m.name}: pod template lacks ${p.key}`});
+        }
+        if (missing.length > 0) return result('fail', `${missing.length} workloads lack the ${p.key} pod annotation`, missing);
+        if (ok.length === 0) return result('skip', `no ${p.kinds.join('/')} in the manifests`);
+        return result('pass', `${ok.length} workloads carry ${p.key}`, ok);
+      },
+      p,
+    ),
 });
 
 export const noSecretData = defineCheck({
   id: 'k8s.no-secret-data',
   summary: 'No Secret with data or stringData sits in a file tracked by git (seal or externalise it instead).',
   params: z.strictObject({}),
-  run: (ctx, _p, signal) =>
-    withManifests(ctx, async (all) => {
-      const secrets = all.filter((m) => m.kind === 'Secret' && (m.data.data !== undefined || m.data.stringData !== undefined));
-      if (secrets.length === 0) return result('pass', 'no Secret with data in the manifests');
-      const files = [...new Set(secrets.map((s) => s.file))];
-      const r = await ctx.run('git', ['ls-files', '-z', '--', ...files], {signal});
-      const tracked = new Set(r.ok ? r.stdout.split('\0').filter(Boolean) : []);
-      const leaked = secrets.filter((s) => tracked.has(s.file));
-      if (leaked.length > 0) {
-        return result('fail', `${leaked.length} Secrets with plaintext data are committed`, leaked.map((s) => ({...at(s, [s.data.data !== undefined ? 'data' : 'stringData']), detail: `Secret ${s.name} has ${s.data.data !== undefined ? 'data' : 'stringData'} (base64 is not encryption)`})));
-      }
-      return result('pass', `${secrets.length} Secrets with data, none tracked by git`, secrets.map((s) => ({...at(s, []), detail: 'rendered locally, not committed'})));
-    }, {render: false}),
+  run: (ctx) =>
+    withManifests(
+      ctx,
+      async (all) => {
+        const secrets = all.filter((m) => m.kind === 'Secret' && (m.data.data !== undefined || m.data.stringData !== undefined));
+        if (secrets.length === 0) return result('pass', 'no Secret with data in the manifests');
+        // Whether each file is tracked: a lookup in the run's one `git ls-files` (none when not a repository).
+        const r = await (await ctx.git()).lsFiles();
+        const tracked = new Set(r.ok ? r.files : []);
+        const leaked = secrets.filter((s) => tracked.has(s.file));
+        if (leaked.length > 0) {
+          return result(
+            'fail',
+            `${leaked.length} Secrets with plaintext data are committed`,
+            leaked.map((s) => ({
+              ...at(s, [s.data.data !== undefined ? 'data' : 'stringData']),
+              detail: `Secret ${s.name} has ${s.data.data !== undefined ? 'data' : 'stringData'} (base64 is not encryption)`,
+            })),
+          );
+        }
+        return result(
+          'pass',
+          `${secrets.length} Secrets with data, none tracked by git`,
+          secrets.map((s) => ({...at(s, []), detail: 'rendered locally, not committed'})),
+        );
+      },
+      {render: false},
+    ),
 });
 
 export const secretManager = defineCheck({
@@ -207,11 +234,20 @@ export const secretManager = defineCheck({
   summary: 'Secrets are managed: a SealedSecret or ExternalSecret is present among the manifests.',
   params: z.strictObject({kinds: z.array(z.string()).default(['SealedSecret', 'ExternalSecret', 'SecretProviderClass']), ...ChartShape}),
   run: (ctx, p) =>
-    withManifests(ctx, (all) => {
-      const found = all.filter((m) => p.kinds.includes(m.kind));
-      if (found.length > 0) return result('pass', `${found.length} managed secrets`, found.map((m) => ({...at(m, []), detail: `${m.kind} ${m.name}`})));
-      return result('warn', `no ${p.kinds.join(' / ')} among ${all.length} objects; Secrets may be created by hand (confirm how)`);
-    }, p),
+    withManifests(
+      ctx,
+      (all) => {
+        const found = all.filter((m) => p.kinds.includes(m.kind));
+        if (found.length > 0)
+          return result(
+            'pass',
+            `${found.length} managed secrets`,
+            found.map((m) => ({...at(m, []), detail: `${m.kind} ${m.name}`})),
+          );
+        return result('warn', `no ${p.kinds.join(' / ')} among ${all.length} objects; Secrets may be created by hand (confirm how)`);
+      },
+      p,
+    ),
 });
 
 export const jobCleanup = defineCheck({
@@ -220,27 +256,37 @@ export const jobCleanup = defineCheck({
   summary: 'Jobs set ttlSecondsAfterFinished and CronJobs keep a bounded history, so finished pods are cleaned up.',
   params: z.strictObject({maxHistory: z.number().int().min(0).default(5), ...ChartShape}),
   run: (ctx, p) =>
-    withManifests(ctx, (all) => {
-      const bad: Evidence[] = [];
-      const ok: Evidence[] = [];
-      for (const m of all) {
-        const spec = (m.data.spec ?? {}) as Record<string, unknown>;
-        if (m.kind === 'Job') {
-          if (typeof spec.ttlSecondsAfterFinished === 'number') ok.push({...at(m, ['spec', 'ttlSecondsAfterFinished']), detail: `ttl ${spec.ttlSecondsAfterFinished}s`});
-          else bad.push({...at(m, ['spec']), detail: `Job ${m.name} has no ttlSecondsAfterFinished`});
-        } else if (m.kind === 'CronJob') {
-          const s = spec.successfulJobsHistoryLimit;
-          const f = spec.failedJobsHistoryLimit;
-          const within = (n: unknown) => typeof n === 'number' && n <= p.maxHistory;
-          // Kubernetes defaults are 3 and 1, which are bounded; only a large explicit value is a problem.
-          if ((s === undefined || within(s)) && (f === undefined || within(f))) ok.push({...at(m, ['spec']), detail: `history ${String(s ?? 3)} ok / ${String(f ?? 1)} failed`});
-          else bad.push({...at(m, ['spec']), detail: `CronJob ${m.name} keeps ${String(s ?? 3)} successful / ${String(f ?? 1)} failed jobs (max ${p.maxHistory})`});
+    withManifests(
+      ctx,
+      (all) => {
+        const bad: Evidence[] = [];
+        const ok: Evidence[] = [];
+        for (const m of all) {
+          const spec = (m.data.spec ?? {}) as Record<string, unknown>;
+          if (m.kind === 'Job') {
+            if (typeof spec.ttlSecondsAfterFinished === 'number')
+              ok.push({...at(m, ['spec', 'ttlSecondsAfterFinished']), detail: `ttl ${spec.ttlSecondsAfterFinished}s`});
+            else bad.push({...at(m, ['spec']), detail: `Job ${m.name} has no ttlSecondsAfterFinished`});
+          } else if (m.kind === 'CronJob') {
+            const s = spec.successfulJobsHistoryLimit;
+            const f = spec.failedJobsHistoryLimit;
+            const within = (n: unknown) => typeof n === 'number' && n <= p.maxHistory;
+            // Kubernetes defaults are 3 and 1, which are bounded; only a large explicit value is a problem.
+            if ((s === undefined || within(s)) && (f === undefined || within(f)))
+              ok.push({...at(m, ['spec']), detail: `history ${String(s ?? 3)} ok / ${String(f ?? 1)} failed`});
+            else
+              bad.push({
+                ...at(m, ['spec']),
+                detail: `CronJob ${m.name} keeps ${String(s ?? 3)} successful / ${String(f ?? 1)} failed jobs (max ${p.maxHistory})`,
+              });
+          }
         }
-      }
-      if (bad.length > 0) return result('fail', `${bad.length} jobs leave finished pods behind`, bad);
-      if (ok.length === 0) return result('pass', 'no Jobs or CronJobs in the manifests');
-      return result('pass', `${ok.length} jobs clean up after themselves`, ok);
-    }, p),
+        if (bad.length > 0) return result('fail', `${bad.length} jobs leave finished pods behind`, bad);
+        if (ok.length === 0) return result('pass', 'no Jobs or CronJobs in the manifests');
+        return result('pass', `${ok.length} jobs clean up after themselves`, ok);
+      },
+      p,
+    ),
 });
 
 export const resourceLimits = defineCheck({
@@ -249,22 +295,31 @@ export const resourceLimits = defineCheck({
   summary: 'Every container of every workload sets memory and CPU limits.',
   params: z.strictObject({kinds: z.array(z.string()).default([...WORKLOADS, 'CronJob', 'Job']), ...ChartShape}),
   run: (ctx, p) =>
-    withManifests(ctx, (all) => {
-      const bad: Evidence[] = [];
-      let count = 0;
-      for (const m of all.filter((x) => p.kinds.includes(x.kind))) {
-        const t = podTemplate(m);
-        const containers = (((t?.spec.spec as Record<string, unknown>)?.containers ?? []) as Record<string, unknown>[]);
-        containers.forEach((c, i) => {
-          count++;
-          const limits = ((c.resources as Record<string, unknown>)?.limits ?? {}) as Record<string, unknown>;
-          const lacks = ['memory', 'cpu'].filter((k) => limits[k] === undefined);
-          if (lacks.length > 0) bad.push({...at(m, [...(t?.path ?? []), 'spec', 'containers', i]), key: `${m.kind}/${m.name}/${String(c.name)}`, detail: `no ${lacks.join(' or ')} limit`});
-        });
-      }
-      if (bad.length > 0) return result('fail', `${bad.length} containers run without limits`, bad);
-      return result('pass', `${count} containers have limits`);
-    }, p),
+    withManifests(
+      ctx,
+      (all) => {
+        const bad: Evidence[] = [];
+        let count = 0;
+        for (const m of all.filter((x) => p.kinds.includes(x.kind))) {
+          const t = podTemplate(m);
+          const containers = ((t?.spec.spec as Record<string, unknown>)?.containers ?? []) as Record<string, unknown>[];
+          containers.forEach((c, i) => {
+            count++;
+            const limits = ((c.resources as Record<string, unknown>)?.limits ?? {}) as Record<string, unknown>;
+            const lacks = ['memory', 'cpu'].filter((k) => limits[k] === undefined);
+            if (lacks.length > 0)
+              bad.push({
+                ...at(m, [...(t?.path ?? []), 'spec', 'containers', i]),
+                key: `${m.kind}/${m.name}/${String(c.name)}`,
+                detail: `no ${lacks.join(' or ')} limit`,
+              });
+          });
+        }
+        if (bad.length > 0) return result('fail', `${bad.length} containers run without limits`, bad);
+        return result('pass', `${count} containers have limits`);
+      },
+      p,
+    ),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -294,7 +349,7 @@ export const serviceTypes = defineCheck({
         for (const m of all.filter((x) => x.kind === 'Service')) {
           const spec = (m.data.spec ?? {}) as Record<string, unknown>;
           const ports = Array.isArray(spec.ports) ? (spec.ports as Record<string, unknown>[]) : [];
-          const port = ports.map((x) => [x?.port, x?.targetPort]).flat().find((n) => typeof n === 'number' && p.ports.includes(n));
+          const port = ports.flatMap((x) => [x?.port, x?.targetPort]).find((n) => typeof n === 'number' && p.ports.includes(n));
           const why = re?.test(m.name) ? 'its name' : port !== undefined ? `port ${String(port)}` : undefined;
           if (!why) continue;
           const type = typeof spec.type === 'string' ? spec.type : 'ClusterIP';
@@ -322,7 +377,8 @@ const CREDENTIAL_NAMES = 'PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|(^|_)(API_?|AC
 export const envSecrets = defineCheck({
   id: 'k8s.env-secrets',
   timeoutMs: SOURCE_TIMEOUT_MS,
-  summary: 'Container env entries named like credentials (PASSWORD, SECRET, TOKEN, KEY…) take their value from a Secret (valueFrom.secretKeyRef), not a literal.',
+  summary:
+    'Container env entries named like credentials (PASSWORD, SECRET, TOKEN, KEY…) take their value from a Secret (valueFrom.secretKeyRef), not a literal.',
   params: z.strictObject({
     /** Env names that hold credentials: a case-insensitive regular expression. */
     pattern: Regex.default(CREDENTIAL_NAMES),
@@ -408,13 +464,19 @@ export const replicas = defineCheck({
           if (hpa) {
             const n = (hpa.data.spec as Record<string, unknown>).minReplicas;
             const min = typeof n === 'number' ? n : 1;
-            const e = {...at(hpa, ['spec', n === undefined ? 'scaleTargetRef' : 'minReplicas'], `${m.kind}/${m.name}`), detail: `autoscaled by ${hpa.name} from ${min}${n === undefined ? ' (the default)' : ''} replicas`};
+            const e = {
+              ...at(hpa, ['spec', n === undefined ? 'scaleTargetRef' : 'minReplicas'], `${m.kind}/${m.name}`),
+              detail: `autoscaled by ${hpa.name} from ${min}${n === undefined ? ' (the default)' : ''} replicas`,
+            };
             (min >= p.min ? ok : bad).push(min >= p.min ? e : {...e, detail: `${e.detail}, fewer than ${p.min}`});
             continue;
           }
           const spec = (m.data.spec ?? {}) as Record<string, unknown>;
           const n = typeof spec.replicas === 'number' ? spec.replicas : 1;
-          const e = {...at(m, spec.replicas === undefined ? ['spec'] : ['spec', 'replicas']), detail: `${n} replica${n === 1 ? '' : 's'}${spec.replicas === undefined ? ' (the default)' : ''}`};
+          const e = {
+            ...at(m, spec.replicas === undefined ? ['spec'] : ['spec', 'replicas']),
+            detail: `${n} replica${n === 1 ? '' : 's'}${spec.replicas === undefined ? ' (the default)' : ''}`,
+          };
           (n >= p.min ? ok : bad).push(n >= p.min ? e : {...e, detail: `${e.detail}, fewer than ${p.min}`});
         }
         for (const name of p.names ?? []) if (!seen.has(name)) bad.push({key: name, detail: `no ${p.kinds.join(' or ')} named ${name} in the manifests`});

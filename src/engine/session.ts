@@ -21,7 +21,6 @@ async function loadPackFile(file: string) {
   return load(file, registry);
 }
 
-
 export interface Session {
   root: string;
   pack: Pack;
@@ -59,7 +58,10 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     chosenBy = '--pack';
   } else {
     const packs = await loadBuiltins();
-    const found = await detectPacks(root, packs.map((p) => p.pack));
+    const found = await detectPacks(
+      root,
+      packs.map((p) => p.pack),
+    );
     const best = found[0];
     if (!best) throw new UsageError(`no pack recognises ${root}; choose one with --pack (built-in: ${packs.map((p) => p.pack.id).join(', ')})`);
     pack = best.pack;
@@ -101,4 +103,3 @@ async function loadBuiltinOrFile(file: string): Promise<{pack: Pack; file: strin
 export async function evaluate(s: Session, o: RunOptions = {}): Promise<ItemOutcome[]> {
   return runPack(s.pack, s.ctx, await checks(), {...o, budget: o.budget ?? budgetFor(s.ctx, o.concurrency)});
 }
-
