@@ -12,7 +12,8 @@
 //
 // Values searched for in blobs never leave this process: only object ids and paths go to git.
 
-import {spawn, type ChildProcess} from 'node:child_process';
+import type {ChildProcess} from 'node:child_process';
+import {execa} from 'execa';
 import {accessSync, constants, statSync} from 'node:fs';
 import {delimiter, resolve} from 'node:path';
 import {StringDecoder} from 'node:string_decoder';
@@ -463,7 +464,18 @@ class BlobReader {
   }
 
   private spawnChild(): ChildProcess {
-    const child = spawn(this.git, BATCH_ARGS, {cwd: this.cwd, env: commandEnv(), stdio: ['pipe', 'pipe', 'ignore'], windowsHide: true});
+    // Through execa like every program we run; read as a stream, so nothing is buffered.
+    const child = execa(this.git, BATCH_ARGS, {
+      cwd: this.cwd,
+      env: commandEnv(),
+      extendEnv: false,
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'ignore',
+      buffer: false,
+      reject: false,
+      windowsHide: true,
+    }) as unknown as ChildProcess;
     child.stdin?.on('error', () => undefined);
     child.stdout?.on('data', (chunk: Buffer) => {
       if (this.child === child) this.read(chunk);
