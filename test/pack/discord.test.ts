@@ -11,6 +11,7 @@ import {evaluate, loadBuiltins, openSession} from '../../src/engine/session.js';
 import type {ItemOutcome} from '../../src/engine/run.js';
 import {detectPacks} from '../../src/pack/detect.js';
 import {git, gitInit, REPO, runCli, tempDir} from '../support/helpers.js';
+import {editRel, lineIn, readRel} from '../support/helpers.js';
 
 const FIXTURES = join(REPO, 'test', 'fixtures');
 const SEED = join(REPO, '..', 'shared', 'seeds', '001_94333777be7667de.txt');
@@ -55,25 +56,8 @@ function deployment(fixture: string): string {
   return dir;
 }
 
-function read(dir: string, rel: string): string {
-  return readFileSync(join(dir, rel), 'utf8');
-}
-
-/** Replaces text in a deployment file, failing the test when the text is not there. */
-function edit(dir: string, rel: string, from: string | RegExp, to: string): void {
-  const text = read(dir, rel);
-  assert.ok(typeof from === 'string' ? text.includes(from) : from.test(text), `${rel} has no ${String(from)}`);
-  writeFileSync(join(dir, rel), text.replace(from, to));
-}
-
-/** The 1-based line of the first line of a file that contains `needle`. */
-function lineIn(dir: string, rel: string, needle: string): number {
-  const n = read(dir, rel)
-    .split('\n')
-    .findIndex((l) => l.includes(needle));
-  assert.ok(n >= 0, `${rel} has no line with ${needle}`);
-  return n + 1;
-}
+const read = readRel;
+const edit = editRel;
 
 /** The 1-based line of the first line containing `needle` after the first line containing `start`. */
 function lineAfter(dir: string, rel: string, start: string, needle: string): number {

@@ -17,6 +17,7 @@ import {detectPacks} from '../../src/pack/detect.js';
 import {loadPackFile} from '../../src/pack/load.js';
 import type {Pack} from '../../src/pack/schema.js';
 import {git, gitInit, listen, REPO, runCheck, runCli, tempDir} from '../support/helpers.js';
+import {editRel, lineIn, readRel} from '../support/helpers.js';
 
 const FIXTURES = join(REPO, 'test', 'fixtures');
 const SEED = join(REPO, '..', 'shared', 'seeds', '003_4a958b09b78d19a5.txt');
@@ -46,25 +47,8 @@ function deployment(fixture: string, change?: (dir: string) => void): string {
   return dir;
 }
 
-function read(dir: string, rel: string): string {
-  return readFileSync(join(dir, rel), 'utf8');
-}
-
-/** Replaces text in a deployment file, failing the test when the text is not there. */
-function edit(dir: string, rel: string, from: string | RegExp, to: string): void {
-  const text = read(dir, rel);
-  assert.ok(typeof from === 'string' ? text.includes(from) : from.test(text), `${rel} has no ${String(from)}`);
-  writeFileSync(join(dir, rel), text.replace(from, to));
-}
-
-/** The 1-based line of the first line of a file that contains `needle`. */
-function lineIn(dir: string, rel: string, needle: string): number {
-  const n = read(dir, rel)
-    .split('\n')
-    .findIndex((l) => l.includes(needle));
-  assert.ok(n >= 0, `${rel} has no line with ${needle}`);
-  return n + 1;
-}
+const read = readRel;
+const edit = editRel;
 
 async function outcomes(dir: string, inputs: string[] = []): Promise<Map<string, ItemOutcome>> {
   const session = await openSession({dir, pack: PACK, inputs});

@@ -1,7 +1,7 @@
 // Shared test helpers: real temp directories, real git, real files. Nothing here fakes a result.
 import assert from 'node:assert/strict';
 import {execFileSync, spawn} from 'node:child_process';
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import type {AddressInfo, Server, Socket} from 'node:net';
 import {tmpdir} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
@@ -178,4 +178,25 @@ export async function withEmptyPath<T>(fn: () => Promise<T>): Promise<T> {
   } finally {
     process.env.PATH = saved;
   }
+}
+
+/** The text of a file of a deployment directory. */
+export function readRel(dir: string, rel: string): string {
+  return readFileSync(join(dir, rel), 'utf8');
+}
+
+/** Replaces text in a deployment file, failing the test when the text is not there. */
+export function editRel(dir: string, rel: string, from: string | RegExp, to: string): void {
+  const text = readRel(dir, rel);
+  assert.ok(typeof from === 'string' ? text.includes(from) : from.test(text), `${rel} has no ${String(from)}`);
+  writeFileSync(join(dir, rel), text.replace(from, to));
+}
+
+/** The 1-based line of the first line of a file that contains `needle`. */
+export function lineIn(dir: string, rel: string, needle: string): number {
+  const n = readRel(dir, rel)
+    .split('\n')
+    .findIndex((l) => l.includes(needle));
+  assert.ok(n >= 0, `${rel} has no line with ${needle}`);
+  return n + 1;
 }
