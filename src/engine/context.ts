@@ -178,19 +178,15 @@ export class Context {
     // dotenv is CommonJS: its named export sits on default once bundled.
     const parse = (dotenv.parse ?? (dotenv as unknown as {default: typeof dotenv}).default.parse) as typeof dotenv.parse;
     const values = parse(text);
+    // The last line that assigns each key, in one pass (a .env of many keys stays linear).
+    const lastLine = new Map<string, number>();
     const lines = text.split(/\r?\n/);
-    const entries = new Map<string, {key: string; value: string; line: number}>();
-    for (const [key, value] of Object.entries(values)) {
-      let line = 0;
-      for (let n = lines.length - 1; n >= 0; n--) {
-        const l = lines[n]!.trimStart();
-        if (l.startsWith(`${key}=`) || l.startsWith(`${key} `) || l.startsWith(`export ${key}`)) {
-          line = n + 1;
-          break;
-        }
-      }
-      entries.set(key, {key, value, line});
+    for (let n = 0; n < lines.length; n++) {
+      const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]/.exec(lines[n]!);
+      if (m) lastLine.set(m[1]!, n + 1);
     }
+    const entries = new Map<string, {key: string; value: string; line: number}>();
+    for (const [key, value] of Object.entries(values)) entries.set(key, {key, value, line: lastLine.get(key) ?? 0});
     return {file: rel, entries, duplicates: new Map()};
   }
 
