@@ -58,7 +58,7 @@ export function parsePack(text: string, file: string, checks: ReadonlyMap<string
   if (y.data === null || typeof y.data !== 'object' || Array.isArray(y.data)) {
     throw new PackLoadError([{file, line: 1, col: 1, path: '(top level)', message: 'a pack is a mapping with id, title, sections, ...'}]);
   }
-  const parsed = PackSchema.safeParse(y.data);
+  const parsed = validate(y);
   if (!parsed.success) throw new PackLoadError(issuesToProblems(y, parsed.error.issues, []));
 
   const problems: PackProblem[] = [];
@@ -79,6 +79,34 @@ export function parsePack(text: string, file: string, checks: ReadonlyMap<string
   );
   if (problems.length > 0) throw new PackLoadError(problems.slice(0, MAX_PROBLEMS));
   return parsed.data;
+}
+
+/**
+ * The schema over the pack. zod gathers the issues of a list with `push(...issues)`, so tens of
+ * thousands of bad entries overflow the stack (a RangeError, which would be an internal error):
+ * then the same schema runs over the first entries of every list, which are at the same paths,
+ * so the problems shown are real and located.
+ */
+function validate(y: YamlFile): ReturnType<typeof PackSchema.safeParse> {
+  try {
+    return PackSchema.safeParse(y.data);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    const head = PackSchema.safeParse(firstEntries(y.data, 1000));
+    if (head.success) {
+      // The bad entries are all further down: say so rather than use a cut pack.
+      throw new PackLoadError([
+        {file: y.file, line: 1, col: 1, path: '(top level)', message: 'too many invalid entries to list; the first 1,000 of each list are valid'},
+      ]);
+    }
+    return head;
+  }
+}
+
+function firstEntries(value: unknown, keep: number): unknown {
+  if (Array.isArray(value)) return value.slice(0, keep).map((v) => firstEntries(v, keep));
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, firstEntries(v, keep)]));
 }
 
 function issuesToProblems(y: YamlFile, issues: readonly z.core.$ZodIssue[], prefix: PathKey[], label = ''): PackProblem[] {

@@ -397,17 +397,46 @@ function pairFor(map: YAMLMap, step: PathKey): Pair | undefined {
   return index.get(String(step));
 }
 
-/** The node at `path`, or undefined when some step is missing. */
+/** What an alias stands for (its anchor's node); other nodes as they are. */
+function deref(doc: Document.Parsed, node: unknown): unknown {
+  // An alias never points at another alias (the anchor is on a node), but a bound costs nothing.
+  for (let hops = 0; hops < 8 && isAlias(node); hops++) node = (node as Alias).resolve(doc);
+  return node;
+}
+
+const isMergeKeyNode = (key: unknown) => isScalar(key) && ((typeof key.value === 'symbol' && key.value.description === '<<') || key.value === '<<');
+
+/** The pair for `step` in a mapping, looking through merge keys (`<<: *base`) as YAML 1.1 does: own keys first, then each merged mapping in order. */
+function pairThroughMerges(doc: Document.Parsed, map: YAMLMap, step: PathKey, depth = 0): Pair | undefined {
+  const own = pairFor(map, step);
+  if (own || depth > 16) return own;
+  for (const p of map.items) {
+    if (!isMergeKeyNode(p.key)) continue;
+    const value = deref(doc, p.value);
+    const sources = isSeq(value) ? value.items.map((n) => deref(doc, n)) : [value];
+    for (const source of sources) {
+      const found = isMap(source) ? pairThroughMerges(doc, source, step, depth + 1) : undefined;
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The node at `path`, or undefined when some step is missing. Aliases and merge keys are
+ * followed, so a value that came from an anchor is found at the anchor's place in the file.
+ */
 export function nodeAt(doc: Document.Parsed, path: readonly PathKey[]): Node | undefined {
-  let node: unknown = doc.contents;
+  let node: unknown = deref(doc, doc.contents);
   for (const step of path) {
     if (isMap(node)) {
-      node = pairFor(node, step)?.value ?? undefined;
+      node = pairThroughMerges(doc, node, step)?.value ?? undefined;
     } else if (isSeq(node) && typeof step === 'number') {
       node = node.items[step];
     } else {
       return undefined;
     }
+    node = deref(doc, node);
   }
   return (node ?? undefined) as Node | undefined;
 }

@@ -21,7 +21,7 @@
 //   SHIPSHAPE_FUZZ_SEED     the seed (default below; CI uses it)
 //   SHIPSHAPE_FUZZ_CASES    at most this many in-process cases (the time budget usually ends first)
 //   SHIPSHAPE_FUZZ_SECONDS  the time budget of both levels together (3/4 in process, 1/4 end to end);
-//                           the CLI sample is SECONDS/4 runs (at least 6, at most 200), two at a time
+//                           the CLI sample is SECONDS/2 runs (at least 6, at most 300), two at a time
 //   SHIPSHAPE_FUZZ_CASE     replay only these cases, e.g. `a17,b3` (ids are printed on failure)
 //   SHIPSHAPE_FUZZ_CASE_MS  the time bound of one step (default 5000)
 // `npm run fuzz` is the long run (build first: level (b) runs dist/cli.mjs). Each run prints a
@@ -56,38 +56,27 @@ const envNumber = (name: string, fallback: number): number => {
 
 const SEED = envNumber('SHIPSHAPE_FUZZ_SEED', 20_260_619) >>> 0;
 const CASES = envNumber('SHIPSHAPE_FUZZ_CASES', 4000);
-const SECONDS = envNumber('SHIPSHAPE_FUZZ_SECONDS', 40);
+const SECONDS = envNumber('SHIPSHAPE_FUZZ_SECONDS', 50);
 const CASE_MS = envNumber('SHIPSHAPE_FUZZ_CASE_MS', 5000);
 /** Wall-clock bounds: looser, since other processes share the machine (npm test runs files side by side). */
 const WALL_MS = 4 * CASE_MS;
 const E2E_CASE_MS = 3 * CASE_MS;
-const E2E_CASES = Math.min(200, Math.max(6, Math.round(SECONDS / 4)));
+const E2E_CASES = Math.min(300, Math.max(6, Math.round(SECONDS / 2)));
 /** A case still running after this long is a hang: the watchdog prints it and ends the process. */
 const HANG_MS = Math.max(60_000, 6 * CASE_MS);
 const ONLY = new Set((process.env.SHIPSHAPE_FUZZ_CASE ?? '').split(',').filter(Boolean));
 
 // Known failures, found by this test and not fixed yet. Each has a minimal reproducer in the
-// `known failures` block at the end of this file, skipped with the same reason; the cases below
-// (of the seed they name) are skipped with it. Once a bug is fixed: drop the reproducer's skip
-// and the cases' lines, and run `npm run fuzz`.
-const F1 =
-  'F1: src/engine/context.ts:183-191 (Context.lenientEnv) is quadratic: when the strict .env reader refuses a file (one bad line), ' +
-  'the Compose model re-reads it with dotenv and, for every key, scans every line from the end for its line number; ' +
-  '10,000 keys take ~10 s, 20,000 ~40 s, 40,000 minutes (a hang)';
+// `known failures` block at the end of this file, skipped with the same reason; the cases in
+// KNOWN (of the seed they name) are skipped with it, and counted in the summary. Once a bug is
+// fixed: drop the reproducer's skip and its cases, and run `npm run fuzz`.
 const F2 =
   'F2: YAML is parsed at ~0.3-0.6 MB/s (the yaml package), and the cap is 4 MiB: a 4 MB compose file of 230,000 short keys takes ~14 s ' +
   'in parseYaml (src/sources/yamlDoc.ts), a 3 MB pack ~5 s; there is no limit on mapping size or node count that refuses it sooner';
 
-const KNOWN: readonly {seed: number; id: string; reason: string}[] = [
-  {seed: 20_260_619, id: 'a123', reason: F1},
-  {seed: 20_260_619, id: 'a186', reason: F1},
-  {seed: 20_260_619, id: 'a613', reason: F1},
-  {seed: 20_260_619, id: 'a674', reason: F1},
-  {seed: 20_260_619, id: 'a950', reason: F1},
-];
+const KNOWN: readonly {seed: number; id: string; reason: string}[] = [];
 
-const TMP_SKIP = new Set((process.env.SHIPSHAPE_FUZZ_TMPSKIP ?? '').split(',').filter(Boolean));
-const known = (id: string) => KNOWN.find((k) => k.seed === SEED && k.id === id) ?? (TMP_SKIP.has(id) ? {seed: SEED, id, reason: 'tmp'} : undefined);
+const known = (id: string) => KNOWN.find((k) => k.seed === SEED && k.id === id);
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -614,7 +603,7 @@ describe(`fuzz (seed ${SEED})`, {concurrency: false}, () => {
   });
 });
 
-describe('known failures: minimal reproducers, skipped until fixed (then drop the skip and the KNOWN cases)', () => {
+describe('fuzz findings: minimal reproducers (known failures skipped until fixed; then drop the skip and the KNOWN cases)', () => {
   /** CPU time of fn in this process, ms. */
   const cpuOf = async (fn: () => unknown): Promise<number> => {
     const before = process.cpuUsage();
@@ -623,7 +612,10 @@ describe('known failures: minimal reproducers, skipped until fixed (then drop th
     return (used.user + used.system) / 1000;
   };
 
-  test('F1: a .env with one bad line and 10,000 keys beside a Compose file: the Compose model is built in well under a second', {skip: F1}, async () => {
+  // F1, fixed since (13801b3): Context.lenientEnv scanned every line for every key. Cases a123,
+  // a186, a613, a674, a950, a1061 and a1330 of the default seed found it (5,000 keys 6 s of CPU,
+  // 20,000 a hang); kept as a regression test.
+  test('F1 (fixed): a .env with one bad line and 10,000 keys beside a Compose file: the Compose model is built in well under a second', async () => {
     const dir = tempDir();
     writeFiles(dir, {
       'docker-compose.yml': 'services:\n  a:\n    image: x\n',
@@ -631,6 +623,43 @@ describe('known failures: minimal reproducers, skipped until fixed (then drop th
     });
     const ms = await cpuOf(() => contextFor(dir).compose());
     assert.ok(ms < 1000, `${Math.round(ms)} ms of CPU`);
+  });
+
+  // F3, fixed since: nodeAt (src/sources/yamlDoc.ts) did not follow aliases or merge keys, so a
+  // refused value that came from an anchor had no line (case a1433 of the default seed).
+  test('F3 (fixed): a refused Compose value reached through an alias or a merge key is located at a line', async () => {
+    for (const text of [
+      // environment: an alias to a list holding a number (line 6: the alias; line 2: the entry)
+      'x-s: &s\n  - 1\nservices:\n  api:\n    image: x\n    environment: *s\n',
+      // the same entry brought in by a merge key
+      'x-base: &base\n  image: x\n  environment:\n    - 1\nservices:\n  api:\n    <<: *base\n',
+      // a port that is a list, through a merge key
+      'x-base: &base\n  image: x\n  ports:\n    - [1]\nservices:\n  api:\n    <<: *base\n',
+      // a service that is an alias to a scalar
+      'x-s: &s\n  api: 1\nservices: *s\n',
+    ]) {
+      const dir = tempDir();
+      writeFiles(dir, {'compose.yaml': text});
+      await assert.rejects(contextFor(dir).compose(), (err) => {
+        assert.ok(err instanceof SourceError, describeError(err));
+        assert.equal(locatedSourceError(err, 'compose.yaml', text), undefined, JSON.stringify(text));
+        return true;
+      });
+    }
+  });
+
+  // F4, fixed since: zod gathers a list's issues with push(...issues), and 40,000 bad items overflowed
+  // the stack (case a2338); the loader now validates the first entries of each list instead.
+  test('F4 (fixed): a pack with 40,000 invalid items is refused with located problems, not a RangeError', () => {
+    const text = `schema: 1\nid: demo\ntitle: Demo\nversion: 1.0.0\ndescription: d\nsections:\n  - id: s\n    title: S\n    items:\n${'      - id: x\n'.repeat(40_000)}`;
+    assert.throws(
+      () => parsePack(text, 'pack.yaml', CHECKS),
+      (err) => {
+        assert.ok(err instanceof PackLoadError, describeError(err));
+        assert.ok(err.problems.length > 0 && err.problems.every((p) => p.file === 'pack.yaml' && p.line >= 10 && p.line <= maxLine(text)));
+        return true;
+      },
+    );
   });
 
   test('F2: a 4 MB Compose file (under the 4 MiB cap) of 230,000 keys is read, or refused with its place, within the bound', {skip: F2}, async () => {

@@ -184,8 +184,10 @@ const duplicateLineMany: Mutator = {
     }
     const ls = splitLines(s);
     const i = rng.int(0, ls.length - 1);
-    ls.splice(i + 1, 0, ...Array.from({length: n}, () => ls[i]!));
-    return {s: joinLines(ls), note: `line ${i + 1} repeated ${n} times`};
+    // No more than about 6 MB of copies: a long line (NULs, a spliced run) is copied fewer times.
+    const times = Math.min(n, Math.max(1, Math.floor(6_000_000 / (ls[i]!.length + 1))));
+    ls.splice(i + 1, 0, ...Array.from({length: times}, () => ls[i]!));
+    return {s: joinLines(ls), note: `line ${i + 1} repeated ${times} times`};
   },
 };
 
