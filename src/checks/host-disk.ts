@@ -8,6 +8,8 @@ import {dockerSize} from '../sources/docker.js';
 import {jsonError, keyLine, lineCol} from '../sources/json.js';
 import {mountHolding, type Mount} from '../sources/mountinfo.js';
 import {code, GIB, gib, isDenied, isMissing, MAX_READ_BYTES, place, size} from './host-common.js';
+import {isLiveRoot, onRoot} from './host-root.js';
+import {isAbsolute} from 'node:path';
 
 // ---------------------------------------------------------------------------------------------
 // host.disk
@@ -80,9 +82,11 @@ export const dockerLogs = defineCheck({
     "Docker's daemon.json bounds container logs: log-driver journald or local, or json-file with log-opts max-size (and max-file). A missing file means json-file without a limit.",
   params: z.strictObject({
     file: z.string().min(1).default('/etc/docker/daemon.json'),
+    /** The host's `/` for an absolute file (default `/`): a copy of a host's tree, as the linux-host pack's other checks take it. */
+    root: z.string().min(1).optional(),
   }),
   run: async (ctx, p, signal) => {
-    const t = place(ctx, p.file);
+    const t = isAbsolute(p.file) && p.root !== undefined && !isLiveRoot(p.root) ? {abs: onRoot(p.root, p.file), shown: p.file} : place(ctx, p.file);
     let text: string;
     try {
       const s = await stat(t.abs);

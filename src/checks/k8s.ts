@@ -5,13 +5,13 @@ import {result, type CheckResult, type Evidence} from '../model/types.js';
 import {defineCheck} from './define.js';
 import {manifestLine, parseManifests, type Manifest} from '../sources/manifests.js';
 
-const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet'];
+export const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet'];
 
 /** Room for `helm template` (20 s) or kubectl (15 s) when the checks read those instead of files. */
-const SOURCE_TIMEOUT_MS = 30_000;
+export const SOURCE_TIMEOUT_MS = 30_000;
 
 /** Where objects come from, for checks that can read a live cluster as well as files. */
-const SourceShape = {
+export const SourceShape = {
   /** `files`: the pack's rendered manifests (or `helm template` of the chart); `cluster`: `kubectl get`, only when asked. */
   source: z.enum(['files', 'cluster']).default('files'),
   /** kubectl context for `source: cluster` (default: the current one). */
@@ -21,7 +21,7 @@ const SourceShape = {
 };
 
 /** A chart directory to render with `helm template` when no rendered manifests exist (default: the one with a Chart.yaml). */
-const ChartShape = {chart: z.string().min(1).optional()};
+export const ChartShape = {chart: z.string().min(1).optional()};
 
 interface Where {
   source?: 'files' | 'cluster';
@@ -39,7 +39,7 @@ interface Where {
  */
 const ORIGIN = new WeakMap<Manifest, {file?: string}>();
 
-const Regex = z.string().refine((re) => {
+export const Regex = z.string().refine((re) => {
   try {
     new RegExp(re, 'i');
     return true;
@@ -53,7 +53,7 @@ const Regex = z.string().refine((re) => {
  * with `helm template`; or, when asked (`source: cluster`), the live cluster through kubectl.
  * `kinds` are what to ask kubectl for.
  */
-async function withManifests(
+export async function withManifests(
   ctx: Context,
   fn: (m: Manifest[]) => CheckResult | Promise<CheckResult>,
   where: Where = {},
@@ -147,7 +147,7 @@ function liveObjects(json: string, label: string): Manifest[] {
   return all;
 }
 
-function podTemplate(m: Manifest): {spec: Record<string, unknown>; path: string[]} | undefined {
+export function podTemplate(m: Manifest): {spec: Record<string, unknown>; path: string[]} | undefined {
   const spec = m.data.spec as Record<string, unknown> | undefined;
   if (m.kind === 'Pod') return {spec: m.data, path: []};
   if (m.kind === 'CronJob') {
@@ -158,7 +158,7 @@ function podTemplate(m: Manifest): {spec: Record<string, unknown>; path: string[
   return t ? {spec: t, path: ['spec', 'template']} : undefined;
 }
 
-function at(m: Manifest, path: (string | number)[], key?: string): Pick<Evidence, 'file' | 'line' | 'key'> {
+export function at(m: Manifest, path: (string | number)[], key?: string): Pick<Evidence, 'file' | 'line' | 'key'> {
   const origin = ORIGIN.get(m);
   if (!origin) return {file: m.file, line: manifestLine(m, path), key: key ?? `${m.kind}/${m.name}`};
   // Without a file:line, the namespace helps tell objects apart.
@@ -330,12 +330,15 @@ const DATASTORE_PORTS = [5432, 27017, 6379, 4222, 9000, 9001];
 export const serviceTypes = defineCheck({
   id: 'k8s.service-types',
   timeoutMs: SOURCE_TIMEOUT_MS,
-  summary: 'Services of datastores (by name or port: postgres, mongodb, redis, nats, minio…) are ClusterIP, not NodePort or LoadBalancer.',
+  summary:
+    'Services of datastores (by name, port, or the image of the pods they select: postgres, mongodb, redis, nats, minio…) are ClusterIP, not NodePort or LoadBalancer.',
   params: z.strictObject({
     /** Service names that mark a datastore (a case-insensitive regular expression, matched anywhere in the name); null: by port only. */
     name: Regex.nullable().default(DATASTORE_NAMES),
     /** Service ports (port or targetPort) that mark a datastore; [] for by name only. */
     ports: z.array(z.number().int().min(1).max(65535)).default(DATASTORE_PORTS),
+    /** Images (their name without registry or tag) of the selected pods that mark a datastore; null: not by image. */
+    images: Regex.nullable().default(DATASTORE_NAMES),
     ...SourceShape,
     ...ChartShape,
   }),
@@ -344,13 +347,15 @@ export const serviceTypes = defineCheck({
       ctx,
       (all) => {
         const re = p.name === null ? undefined : new RegExp(p.name, 'i');
+        const imageRe = p.images === null ? undefined : new RegExp(p.images, 'i');
         const bad: Evidence[] = [];
         const ok: Evidence[] = [];
         for (const m of all.filter((x) => x.kind === 'Service')) {
           const spec = (m.data.spec ?? {}) as Record<string, unknown>;
           const ports = Array.isArray(spec.ports) ? (spec.ports as Record<string, unknown>[]) : [];
           const port = ports.flatMap((x) => [x?.port, x?.targetPort]).find((n) => typeof n === 'number' && p.ports.includes(n));
-          const why = re?.test(m.name) ? 'its name' : port !== undefined ? `port ${String(port)}` : undefined;
+          const image = imageRe ? selectedImage(all, m, imageRe) : undefined;
+          const why = re?.test(m.name) ? 'its name' : port !== undefined ? `port ${String(port)}` : image ? `image ${image}` : undefined;
           if (!why) continue;
           const type = typeof spec.type === 'string' ? spec.type : 'ClusterIP';
           const typeAt = at(m, spec.type === undefined ? ['spec'] : ['spec', 'type']);
@@ -363,14 +368,34 @@ export const serviceTypes = defineCheck({
           }
         }
         if (bad.length > 0) return result('fail', `${bad.length} datastore Services are exposed outside the cluster`, bad);
-        if (ok.length === 0) return result('skip', 'no Service looks like a datastore (by name or port)');
+        if (ok.length === 0) return result('skip', 'no Service looks like a datastore (by name, port or image)');
         return result('pass', `${ok.length} datastore Services stay inside the cluster`, ok);
       },
       p,
-      ['Service'],
+      p.images === null ? ['Service'] : ['Service', ...WORKLOADS],
       signal,
     ),
 });
+
+/** The first container image, among the workloads a Service selects, whose name (no registry, no tag) matches `re`. */
+function selectedImage(all: readonly Manifest[], svc: Manifest, re: RegExp): string | undefined {
+  const selector = ((svc.data.spec as Record<string, unknown>)?.selector ?? {}) as Record<string, unknown>;
+  const wanted = Object.entries(selector);
+  if (wanted.length === 0) return undefined;
+  for (const m of all) {
+    if ((m.namespace ?? '') !== (svc.namespace ?? '')) continue;
+    const t = podTemplate(m);
+    const labels = ((t?.spec.metadata as Record<string, unknown>)?.labels ?? {}) as Record<string, unknown>;
+    if (!t || !wanted.every(([k, v]) => labels[k] === v)) continue;
+    const containers = ((t.spec.spec as Record<string, unknown>)?.containers ?? []) as Record<string, unknown>[];
+    for (const c of Array.isArray(containers) ? containers : []) {
+      const image = typeof c?.image === 'string' ? c.image : '';
+      const name = image.split('@')[0]!.split('/').pop()!.split(':')[0]!;
+      if (name !== '' && re.test(name)) return image.split('@')[0]!;
+    }
+  }
+  return undefined;
+}
 
 const CREDENTIAL_NAMES = 'PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|(^|_)(API_?|ACCESS_?|PRIVATE_?|ENCRYPTION_?|SIGNING_?|MASTER_?)?KEY(_|$)|DSN$';
 

@@ -15,6 +15,12 @@ export function packageRoot(): string {
   throw new Error('cannot find the shipshape package folder (with steps/ and package.json)');
 }
 
+/**
+ * Built-in packs for a kind of deployment rather than a product. Detection ranks them after any
+ * product pack that also recognises the directory: a the0 deployment on Kubernetes is the0's.
+ */
+export const GENERIC_PACKS: ReadonlySet<string> = new Set(['compose', 'kubernetes', 'linux-host']);
+
 /** The folder of built-in packs: SHIPSHAPE_STEPS_DIR when set, else steps/ in the package folder. */
 export function stepsDir(): string {
   const override = process.env.SHIPSHAPE_STEPS_DIR;
