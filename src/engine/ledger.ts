@@ -28,6 +28,8 @@ export interface LedgerEntry {
   id: string;
   section: string;
   sectionTitle: string;
+  /** For an item taken in through `extends`: the pack it comes from (src/pack/compose.ts). */
+  from?: string;
   title: string;
   why: string;
   how: string;
@@ -178,6 +180,7 @@ export function buildLedger(pack: Pack, outcomes: Iterable<ItemOutcome> | Readon
         id: item.id,
         section: section.id,
         sectionTitle: section.title,
+        ...(pack.origin?.[item.id] ? {from: pack.origin[item.id]} : {}),
         title: item.title,
         why: item.why,
         how: item.how,

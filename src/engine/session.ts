@@ -1,11 +1,11 @@
-import {statSync} from 'node:fs';
-import {resolve} from 'node:path';
+import {readdirSync, statSync} from 'node:fs';
+import {dirname, join, resolve} from 'node:path';
 import {readRegularFileSync} from '../deploy/read.js';
 import type {CheckDef} from '../checks/define.js';
 import {UsageError} from '../model/errors.js';
 import {builtinPackFiles, packageRoot, resolvePackRef} from '../pack/builtin.js';
 import {cachedPack} from '../pack/cache.js';
-import {detectPacks} from '../pack/detect.js';
+import {choosePack, detectPacks, type DetectionChoice} from '../pack/detect.js';
 import {parseInputArgs, resolveInputs, type ResolvedInputs} from '../pack/inputs.js';
 import type {Pack} from '../pack/schema.js';
 import {Context} from './context.js';
@@ -16,9 +16,10 @@ async function checks(): Promise<ReadonlyMap<string, CheckDef>> {
   return (await import('../checks/index.js')).CHECKS;
 }
 
+/** A pack file through the full loader, with everything it extends. */
 async function loadPackFile(file: string) {
-  const [{loadPackFile: load}, registry] = await Promise.all([import('../pack/load.js'), checks()]);
-  return load(file, registry);
+  const [{loadPackFile: load}, registry, {GENERATORS}] = await Promise.all([import('../pack/load.js'), checks(), import('../generators/index.js')]);
+  return load(file, registry, {generators: GENERATORS});
 }
 
 export interface Session {
@@ -27,6 +28,8 @@ export interface Session {
   packFile: string;
   /** How the pack was chosen: `--pack`, or the detect rules that matched. */
   chosenBy: string;
+  /** When the pack was detected: every pack that matched, and why the chosen one was. */
+  detection?: DetectionChoice;
   inputs: ResolvedInputs;
   ctx: Context;
 }
@@ -51,22 +54,33 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   let pack: Pack;
   let packFile: string;
   let chosenBy: string;
-  if (o.pack) {
+  let detection: DetectionChoice | undefined;
+  const folder = o.pack ? packFolder(o.pack) : undefined;
+  if (o.pack && !folder) {
     const file = resolvePackRef(o.pack);
-    if (!file) throw new UsageError(`--pack ${o.pack}: no built-in pack of that name (see shipshape packs), and not a .yaml file`);
+    if (!file) throw new UsageError(`--pack ${o.pack}: no built-in pack of that name (see shipshape packs list), and not a .yaml file or a folder of packs`);
     ({pack, file: packFile} = await loadBuiltinOrFile(file));
     chosenBy = '--pack';
   } else {
-    const packs = await loadBuiltins();
-    const found = await detectPacks(
-      root,
-      packs.map((p) => p.pack),
+    // A folder of packs given with --pack: its packs are the candidates; else the built-in ones.
+    const packs = folder ? await loadFolder(folder) : await loadBuiltins();
+    if (folder && packs.length === 0) throw new UsageError(`--pack ${o.pack}: the folder holds no .yaml pack`);
+    detection = choosePack(
+      await detectPacks(
+        root,
+        packs.map((p) => p.pack),
+      ),
     );
-    const best = found[0];
-    if (!best) throw new UsageError(`no pack recognises ${root}; choose one with --pack (built-in: ${packs.map((p) => p.pack.id).join(', ')})`);
-    pack = best.pack;
-    packFile = packs.find((p) => p.pack === best.pack)!.file;
-    chosenBy = `detected from ${best.matched.join(', ')}`;
+    const only = folder && packs.length === 1 ? packs[0] : undefined;
+    const best = detection.chosen;
+    if (!best && !only) {
+      throw new UsageError(
+        `no pack recognises ${root}; choose one with --pack (${folder ? `in ${folder}` : 'built-in'}: ${packs.map((p) => p.pack.id).join(', ')})`,
+      );
+    }
+    pack = best ? best.pack : only!.pack;
+    packFile = packs.find((p) => p.pack === pack)!.file;
+    chosenBy = best ? `detected from ${best.matched.join(', ')}` : `the only pack in ${folder}`;
   }
   let given: Record<string, string>;
   try {
@@ -75,7 +89,29 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     throw new UsageError((err as Error).message);
   }
   const inputs = await resolveInputs(pack, root, given);
-  return {root, pack, packFile, chosenBy, inputs, ctx: new Context(root, pack, inputs.values)};
+  return {root, pack, packFile, chosenBy, detection, inputs, ctx: new Context(root, pack, inputs.values)};
+}
+
+/** `--pack DIR`: a folder of the user's own packs. */
+function packFolder(ref: string): string | undefined {
+  if (/\.ya?ml$/.test(ref)) return undefined;
+  const dir = resolve(ref);
+  try {
+    return statSync(dir).isDirectory() ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every pack in a folder of the user's own, composed; one that does not load stops here, with its located problems. */
+export async function loadFolder(dir: string): Promise<{pack: Pack; file: string}[]> {
+  const files = readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .map((f) => join(dir, f));
+  const out: {pack: Pack; file: string}[] = [];
+  for (const f of files) out.push(await loadPackFile(f));
+  return out;
 }
 
 /** The same deployment and pack with other inputs: a new session with a fresh context, never a changed one. */
@@ -95,7 +131,14 @@ async function loadBuiltinOrFile(file: string): Promise<{pack: Pack; file: strin
   } catch {
     /* the loader reports it */
   }
-  const cached = text === undefined ? undefined : cachedPack(packageRoot(), file, text);
+  const readBase = (name: string) => {
+    try {
+      return readRegularFileSync(join(dirname(file), name)).toString('utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const cached = text === undefined ? undefined : cachedPack(packageRoot(), file, text, readBase);
   return cached ? {pack: cached, file} : loadPackFile(file);
 }
 

@@ -1,4 +1,5 @@
 import {readDeploymentFile, realRootSync} from '../deploy/read.js';
+import {GENERIC_PACKS} from './builtin.js';
 import {globToRegExp, hasMagic, listFiles} from '../sources/glob.js';
 import type {Pack} from './schema.js';
 
@@ -9,7 +10,8 @@ export interface Detection {
 }
 
 /**
- * Packs whose detect rules match files in `root`, most matches first. Files are read by the
+ * Packs whose detect rules match files in `root`: product packs before generic ones
+ * (GENERIC_PACKS), then most matches first. Files are read by the
  * deployment rule (src/deploy/read.ts): only regular files inside the root, bounded; anything
  * else (a FIFO, a device, a link out of the root) matches no rule here, and the checks that read
  * it report it with its location.
@@ -46,5 +48,40 @@ export async function detectPacks(root: string, packs: readonly Pack[]): Promise
     }
     if (matched.length > 0) out.push({pack, matched});
   }
-  return out.sort((a, b) => b.matched.length - a.matched.length);
+  const generic = (d: Detection) => (GENERIC_PACKS.has(d.pack.id) ? 1 : 0);
+  return out.sort((a, b) => generic(a) - generic(b) || b.matched.length - a.matched.length);
+}
+
+export interface DetectionChoice {
+  /** The pack that runs: the first (in detectPacks' order) that no other detected pack covers. */
+  chosen?: Detection;
+  /** Every pack whose rules matched, in detectPacks' order, with what became of it. */
+  all: (Detection & {
+    /** A detected pack that extends this one: its items run as part of that pack. */
+    coveredBy?: string;
+  })[];
+}
+
+/**
+ * Several packs can recognise one folder: the0's Compose deployment is also a Compose folder.
+ * A pack another detected pack extends is covered by it (its items run there), so it is not
+ * chosen on its own; among the rest, the first in detectPacks' order wins (a product pack before
+ * a generic one, then the most matching rules).
+ */
+export function choosePack(found: readonly Detection[]): DetectionChoice {
+  const all = found.map((d): DetectionChoice['all'][number] => {
+    const coveredBy = found.find((o) => o !== d && (o.pack.composedOf ?? []).includes(d.pack.id))?.pack.id;
+    return coveredBy ? {...d, coveredBy} : {...d};
+  });
+  return {chosen: all.find((d) => !d.coveredBy), all};
+}
+
+/** Why a pack was or was not chosen, one line each, for `packs detect` and for `check` on stderr. */
+export function describeChoice(c: DetectionChoice): string[] {
+  return c.all.map((d) => {
+    const why = d.matched.join(', ');
+    if (d === c.chosen) return `${d.pack.id}: chosen, matched ${why}`;
+    if (d.coveredBy) return `${d.pack.id}: matched ${why}; runs as part of ${d.coveredBy}, which extends it`;
+    return `${d.pack.id}: matched ${why}; also applies, run it with --pack ${d.pack.id}`;
+  });
 }

@@ -82,7 +82,7 @@ function sevBadge(sev: string): string {
   return `<span class="sev sev-${sev}">${esc(sev)}</span>`;
 }
 
-function itemHtml(i: ReportItem, o: {anchor: string; full: boolean}): string {
+function itemHtml(i: ReportItem, o: {anchor: string; full: boolean; pack: string}): string {
   const limit = o.full ? 20 : 5;
   const ev = i.evidence.length
     ? `<ul class="evidence">${i.evidence
@@ -105,7 +105,7 @@ function itemHtml(i: ReportItem, o: {anchor: string; full: boolean}): string {
   const note = i.note && i.note.text !== a?.note ? `<div class="note">Note by ${esc(i.note.by)}: ${esc(i.note.text)}</div>` : '';
   const fix = i.status === 'pass' || i.status === 'skip' ? '' : `<div class="how"><strong>How to fix:</strong> ${esc(i.how)}</div>`;
   const why = o.full ? `<div class="why"><strong>Why:</strong> ${esc(i.why)}</div>` : '';
-  return `<article class="item st-${i.status}${o.full ? '' : ' compact'}" id="${o.anchor}-${esc(i.id)}" data-status="${i.status}" data-severity="${i.severity}"><h4>${badge(i.status)} ${sevBadge(i.severity)} ${esc(i.title)} <code class="id">${esc(i.id)}</code></h4><p class="msg">${esc(i.message)}</p>${answer}${note}${ev}${fix}${why}</article>`;
+  return `<article class="item st-${i.status}${o.full ? '' : ' compact'}" id="${o.anchor}-${esc(i.id)}" data-status="${i.status}" data-severity="${i.severity}"><h4>${badge(i.status)} ${sevBadge(i.severity)} ${esc(i.title)} <code class="id">${esc(i.id)}</code>${i.pack === undefined || i.pack === o.pack ? '' : ` <span class="from">from ${esc(i.pack)}</span>`}</h4><p class="msg">${esc(i.message)}</p>${answer}${note}${ev}${fix}${why}</article>`;
 }
 
 function totalsTable(secs: SectionTotals[], r: Report): string {
@@ -146,6 +146,7 @@ ${ORDER.map((s) => `.b-${s}{background:${COLOR[s]}}`).join('')}
 .sev{display:inline-block;font-size:11px;border:1px solid var(--line);border-radius:3px;padding:0 5px;vertical-align:1px;color:var(--muted)}
 .sev-critical{color:#fff;background:#000;border-color:#000}.sev-high{color:#b71c1c;border-color:#b71c1c}
 .id{font-size:12px;color:var(--muted);background:none}
+.from{font-size:12px;font-weight:normal;color:var(--muted)}
 .msg{margin:4px 0}.evidence{margin:4px 0 4px 18px;padding:0;font-size:13px}.how,.why,.note{font-size:13px;margin:4px 0}.why{color:var(--muted)}
 .answer{font-size:13px;background:#e8f0fe;border-radius:4px;padding:4px 8px;margin:6px 0}.a-declined{background:#fdecea}.a-waived{background:#fff4e5}
 .problems{background:#fdecea;border-radius:6px;padding:8px 12px}
@@ -175,7 +176,7 @@ export function toHtml(r: Report): string {
       const items = [...sec.items].sort(attentionOrder);
       return `<section class="section" id="sec-${esc(sec.id)}"><h3>${esc(sec.title)} <span class="meta">${ORDER.filter((st) => sec.counts[st])
         .map((st) => `${sec.counts[st]} ${LABEL[st]}`)
-        .join(', ')}</span></h3>${items.map((i) => itemHtml(i, {anchor: 'all', full: false})).join('')}</section>`;
+        .join(', ')}</span></h3>${items.map((i) => itemHtml(i, {anchor: 'all', full: false, pack: r.pack.id})).join('')}</section>`;
     })
     .join('');
   const answered = r.items.filter((i) => i.answer);
@@ -203,7 +204,7 @@ ${problems}
 ${chart(secs)}
 ${totalsTable(secs, r)}
 <h2 id="attention">Needs attention (${attention.length})</h2>
-${attention.length ? attention.map((i) => itemHtml(i, {anchor: 'open', full: true})).join('\n') : '<p>Nothing fails, nothing is undecided, nothing waits for a person.</p>'}
+${attention.length ? attention.map((i) => itemHtml(i, {anchor: 'open', full: true, pack: r.pack.id})).join('\n') : '<p>Nothing fails, nothing is undecided, nothing waits for a person.</p>'}
 <h2>Answers and waivers (${answered.length})</h2>
 ${
   answered.length

@@ -14,6 +14,8 @@ export function toJson(r: Report): string {
       items: r.items.map((i) => ({
         id: i.id,
         section: i.section,
+        // Added to the contract: the pack the item comes from (its own, or one it extends).
+        pack: i.pack ?? r.pack.id,
         title: i.title,
         severity: i.severity,
         status: i.status,

@@ -1,4 +1,4 @@
-import {answerLine, problemLine, where, type Report} from './model.js';
+import {answerLine, fromPack, problemLine, where, type Report} from './model.js';
 import {defineFormat} from './define.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -26,7 +26,7 @@ export function toMarkdown(r: Report): string {
     const said = answerLine(i.answer);
     const fix = i.status === 'pass' || i.status === 'skip' ? '' : cell(i.how);
     out.push(
-      `| ${i.status.toUpperCase()} | ${i.severity} | ${cell(i.title)} (\`${i.id}\`) | ${cell(i.message)}${said ? `<br>answer: ${cell(said)}` : ''} | ${ev} | ${fix} |`,
+      `| ${i.status.toUpperCase()} | ${i.severity} | ${cell(i.title)} (\`${i.id}\`${fromPack(r, i)}) | ${cell(i.message)}${said ? `<br>answer: ${cell(said)}` : ''} | ${ev} | ${fix} |`,
     );
     const next = r.items[r.items.indexOf(i) + 1];
     if (!next || next.section !== section) out.push('');

@@ -18,6 +18,8 @@ export interface ReportItem {
   id: string;
   section: string;
   sectionTitle: string;
+  /** The pack the item comes from, when it is not the report's own (one it extends). */
+  pack?: string;
   title: string;
   severity: Severity;
   status: ItemStatus;
@@ -73,6 +75,7 @@ export function buildReport(
     id: e.id,
     section: e.section,
     sectionTitle: e.sectionTitle,
+    ...(e.from ? {pack: e.from} : {}),
     title: e.title,
     severity: e.severity,
     message: e.message,
@@ -125,6 +128,11 @@ export function answerLine(a: ReportAnswer | undefined): string | undefined {
     ? `: ${w.reason}${w.owner ? `; owner ${w.owner}` : ''}${w.expires ? `; ${w.expired ? 'expired' : 'until'} ${w.expires}` : ''}${w.unneeded ? '; no longer needed, remove it' : ''}`
     : '';
   return `${a.status} by ${a.by} on ${a.at.slice(0, 10)}${waiver}${a.note ? ` (note: ${a.note})` : ''}${a.date ? ` (done on ${a.date})` : ''}`;
+}
+
+/** ` (from compose)` for an item inherited from another pack; empty for the pack's own. */
+export function fromPack(r: Pick<Report, 'pack'>, i: Pick<ReportItem, 'pack'>): string {
+  return i.pack === undefined || i.pack === r.pack.id ? '' : ` (from ${i.pack})`;
 }
 
 /** A source file that could not be read, in one line. */

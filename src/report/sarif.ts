@@ -33,7 +33,8 @@ export function toSarif(r: Report): string {
                 shortDescription: {text: i.title},
                 fullDescription: {text: i.why},
                 help: {text: i.how},
-                properties: {'security-severity': RANK[i.severity], tags: ['security', r.pack.id, i.section]},
+                // pack: where the item comes from (the report's own pack, or one it extends).
+                properties: {'security-severity': RANK[i.severity], tags: ['security', r.pack.id, i.section], pack: i.pack ?? r.pack.id},
               })),
             },
           },

@@ -1,5 +1,5 @@
 import type {ItemStatus} from '../model/types.js';
-import {answerLine, problemLine, type Report} from './model.js';
+import {answerLine, fromPack, problemLine, type Report} from './model.js';
 import {evidenceLine, STATUS_WORD, count} from '../model/types.js';
 import {defineFormat} from './define.js';
 
@@ -32,7 +32,7 @@ export function toText(r: Report, o: TextOptions): string {
       lines.push('', bold(i.sectionTitle));
     }
     const status = paint(i.status, STATUS_WORD[i.status].padEnd(6));
-    lines.push(`  ${status} ${i.severity.padEnd(8)} ${i.title}`);
+    lines.push(`  ${status} ${i.severity.padEnd(8)} ${i.title}${fromPack(r, i)}`);
     const quiet = i.status === 'pass' || i.status === 'skip';
     if (quiet && !o.verbose) continue;
     lines.push(`         ${i.id}: ${i.message}`);

@@ -33,6 +33,7 @@ export function itemLines(item: ItemView, position: string, width: number): Line
         {text: item.title, bold: true},
         {text: ' '},
         {text: `[${item.severity}]`, color: item.severity === 'critical' ? color('red') : undefined},
+        ...(item.from ? [{text: ` from ${item.from}`, color: color('gray')}] : []),
       ],
       w,
     ),
