@@ -40,16 +40,22 @@ async function allDifferent(id: string, n: number, options: GeneratorOptions = {
 const rejects = (id: string, options: GeneratorOptions, message: RegExp) => assert.rejects(make(id, options), message);
 
 describe('the generator registry', () => {
-  test('holds every generator the issue names, each with a summary', () => {
+  test('holds every secret and config generator the issues name, each with a summary', () => {
     assert.deepEqual([...GENERATORS.keys()].sort(), [
       'api-key-bcrypt',
+      'backups',
       'base64url',
+      'compose-harden',
+      'docker-daemon-logs',
       'ed25519-keypair',
+      'firewall',
+      'helm-values-harden',
       'hex32',
       'identifier',
       'jwt-hs256',
       'nkey',
       'password',
+      'reverse-proxy',
       'rsa-jwt-keypair',
       'x25519-keypair',
       'zitadel-masterkey',
