@@ -7,6 +7,7 @@ import {exportCommand} from './export.js';
 import {generate} from './generate.js';
 import {packs} from './packs.js';
 import {progress} from './progress.js';
+import {rotate} from './rotate.js';
 import {signoff} from './signoff.js';
 import {verify} from './verify.js';
 import {walk} from './wizard.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly CommandDef[] = [
   answer,
   answers,
   generate,
+  rotate,
   exportCommand,
   signoff,
   verify,

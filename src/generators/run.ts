@@ -1,13 +1,14 @@
 import {evaluate, openSession, type Session} from '../engine/session.js';
+import {applies} from '../engine/run.js';
 import {buildLedger} from '../engine/ledger.js';
 import {UsageError} from '../model/errors.js';
 import type {ItemStatus} from '../model/types.js';
 import {readAnswers} from '../store/answers.js';
-import {applyChangeSet} from '../write/apply.js';
+import {type ApplyOptions, applyChangeSet} from '../write/apply.js';
 import {preview, type ChangeSet} from '../write/changeSet.js';
 import type {Made} from './define.js';
 import {GENERATORS} from './index.js';
-import {Edits, parseTarget, servicesOf} from './targets.js';
+import {Edits, parseTarget, servicesOf, targetHoldsValue} from './targets.js';
 
 export interface PlannedItem {
   id: string;
@@ -43,11 +44,14 @@ export interface PlanOptions {
 export async function planGeneration(o: PlanOptions): Promise<Plan> {
   const session = o.session ?? (await openSession({dir: o.dir, pack: o.pack, inputs: o.inputs}));
   const all = session.pack.sections.flatMap((s) => s.items);
-  const withGen = all.filter((i) => i.generate);
+  // A generator may apply in one mode only (`when: {mode: kubernetes}`: a Secret, not a .env).
+  const generatorsOf = (i: (typeof all)[number]) => (i.generate ?? []).filter((g) => applies(g, session.inputs.values).ok);
+  const withGen = all.filter((i) => generatorsOf(i).length > 0);
   for (const id of o.items ?? []) {
     const item = all.find((i) => i.id === id);
     if (!item) throw new UsageError(`--item ${id}: no such item in pack ${session.pack.id}`);
     if (!item.generate) throw new UsageError(`--item ${id}: this item offers no generator`);
+    if (generatorsOf(item).length === 0) throw new UsageError(`--item ${id}: its generator ${applies(item.generate[0]!, session.inputs.values).reason}`);
   }
   for (const i of withGen) {
     for (const g of i.generate!) {
@@ -72,11 +76,12 @@ export async function planGeneration(o: PlanOptions): Promise<Plan> {
   // rotate-local-admin): one value serves both, or the second would overwrite the first's.
   const done = new Map<string, PlannedItem>();
   for (const item of chosen) {
-    for (const g of item.generate!) {
+    for (const g of generatorsOf(item)) {
       const def = GENERATORS.get(g.generator)!;
       const into = g.into ?? [];
-      if (into.length === 0) throw new UsageError(`${item.id}: the pack says nothing about where the ${g.generator} value goes (into:)`);
-      const options = {length: g.length, bits: g.bits, role: g.role, prefix: g.prefix};
+      if (into.length === 0 && !def.config) throw new UsageError(`${item.id}: the pack says nothing about where the ${g.generator} value goes (into:)`);
+      // Every option the pack gives reaches the generator (config generators take many).
+      const {generator: _generator, into: _into, note: _note, when: _when, ...options} = g;
       const same = JSON.stringify([g.generator, options, [...into].sort()]);
       const first = done.get(same);
       if (first) {
@@ -98,7 +103,8 @@ export async function planGeneration(o: PlanOptions): Promise<Plan> {
       if (result.made.guardExisting && guarded) {
         throw new UsageError(`${item.id}: a value already exists. ${result.made.guardExisting} To replace it anyway: --replace-existing ${item.id}`);
       }
-      const shown = [{label: `${item.id} (${g.generator})`, value: result.made.value}];
+      // A config generator makes no value (made.value is empty): nothing of it to show.
+      const shown = result.made.value === '' ? [] : [{label: `${item.id} (${g.generator})`, value: result.made.value}];
       for (const [name, value] of Object.entries(result.made.derived ?? {})) if (value !== result.made.value) shown.push({label: `${item.id} ${name}`, value});
       if (result.made.showOnce) shown.push(result.made.showOnce);
       const planned = {id: item.id, generator: g.generator, summary: [...new Set(edits.summary.slice(before))], notes: result.notes, made: result.made, shown};
@@ -123,6 +129,7 @@ async function hasExistingValue(session: Session, into: readonly string[]): Prom
   for (const spec of into) {
     const t = parseTarget(spec);
     if (t.derived) continue;
+    if (await targetHoldsValue(ctx, t)) return true;
     if (t.kind === 'file' && ctx.isFile(t.file!)) return true;
     if (t.kind === 'env' || t.kind === 'url') {
       const files = t.file!.includes('*') ? await ctx.glob([t.file!]) : [t.file!];
@@ -147,8 +154,8 @@ export interface Written {
 }
 
 /** Writes the plan (all files or none), then runs the affected items' checks on the new files. */
-export async function writeGeneration(plan: Plan): Promise<Written> {
-  const {written, backups} = await applyChangeSet(plan.session.root, plan.changes);
+export async function writeGeneration(plan: Plan, o: ApplyOptions = {}): Promise<Written> {
+  const {written, backups} = await applyChangeSet(plan.session.root, plan.changes, o);
   if (backups.length > 0) await keepBackupsOutOfGit(plan.session);
   plan.session.ctx.invalidate();
   const ids = new Set(plan.items.map((i) => i.id));

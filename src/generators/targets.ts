@@ -1,3 +1,4 @@
+import type {KeyObject} from 'node:crypto';
 import {type Document, isMap, isScalar, isSeq, parseDocument, Scalar, type YAMLSeq} from 'yaml';
 import type {Context} from '../engine/context.js';
 import type {ComposeModel, ComposeService} from '../sources/compose.js';
@@ -7,6 +8,7 @@ import {setEnvValue} from '../write/envEdit.js';
 import {editYaml} from '../write/yamlEdit.js';
 import type {PathKey} from '../sources/yamlDoc.js';
 import type {ChangeSet, FileChange} from '../write/changeSet.js';
+import {ManifestError, parseSecretRef, sealedHasKey, secretKeyValue, setSealedKey, setSecretKey, type SecretRef} from './k8sSecret.js';
 
 /** What a secret generator makes: the value every target gets, and values derived from it. */
 export interface Made {
@@ -35,16 +37,35 @@ export interface Made {
  *   in the Compose file becomes `${VAR}`, and the value goes into the .env as VAR (the
  *   connection string stays in the Compose file, the secret leaves it); SERVICE may hold `*`;
  * - `file:PATH`: the whole file (a PEM key), written 0600;
+ * - `k8s-secret:FILE:NAMESPACE/NAME.KEY`: key KEY of the Kubernetes Secret NAME in a manifest
+ *   file of its own (stringData; base64 data when the Secret keeps its values there), written
+ *   0600 and added to .git/info/exclude (refused when git tracks the file); when a Sealed
+ *   Secrets certificate is given ($SHIPSHAPE_KUBESEAL_CERT, `kubeseal --fetch-cert` output) a
+ *   SealedSecret is written there instead, which is safe to commit;
+ * - `sealed-secret:FILE:NAMESPACE/NAME.KEY`: always a SealedSecret (refused without a certificate);
+ * - `helm-env-ref:VALUES:LIST:ENV=NAME.KEY`: in the Helm values file(s) VALUES (a glob), the
+ *   EnvVar list at LIST (dotted, e.g. the0Api.extraEnv) gets ENV read from the Secret's key
+ *   (`valueFrom.secretKeyRef`), replacing a literal entry of that name;
+ * - `helm-set:VALUES:PATH=TEXT`: the values at PATH becomes TEXT (a Secret's name:
+ *   `global.existingSecret=the0-secrets`, `zitadel.masterkeySecretName=zitadel-masterkey`);
+ * - `helm-unset:VALUES:PATH`: the literal at PATH is removed (the value now comes from a Secret);
  * - `NAME@...` in front of any of these: the derived value NAME (publicKey, hash) instead.
+ * The helm targets write no value: they point the chart at the Secret that holds it.
  */
 export interface Target {
   derived?: string;
-  kind: 'env' | 'compose' | 'url' | 'compose-url' | 'file';
+  kind: 'env' | 'compose' | 'url' | 'compose-url' | 'file' | 'k8s-secret' | 'sealed-secret' | 'helm-env-ref' | 'helm-set' | 'helm-unset';
   file?: string;
   service?: string;
   key: string;
   /** compose targets: the .env variable the reference names (default: the key itself). */
   ref?: string;
+  /** k8s-secret, sealed-secret, helm-env-ref: the Secret's key. */
+  secret?: SecretRef;
+  /** helm targets: the dotted path in the values (the list, for helm-env-ref). */
+  path?: string;
+  /** helm-set: the text written there. */
+  text?: string;
 }
 
 export class TargetError extends Error {
@@ -67,6 +88,13 @@ export function parseTarget(spec: string): Target {
     if (!path) throw new TargetError(`${spec}: write file:PATH`);
     return {derived, kind: 'file', file: path, key: ''};
   }
+  const k8s = /^(k8s-secret|sealed-secret):([^:]+):(.+)$/.exec(rest);
+  if (k8s) {
+    const secret = parseSecretRef(k8s[3]!);
+    if (!secret) throw new TargetError(`${spec}: write ${k8s[1]}:FILE:NAMESPACE/NAME.KEY, e.g. ${k8s[1]}:secrets/app.yaml:prod/app-secrets.jwt-secret`);
+    return {derived, kind: k8s[1] as 'k8s-secret' | 'sealed-secret', file: k8s[2]!, key: secret.key, secret};
+  }
+  if (/^helm-(env-ref|set|unset):/.test(rest)) return parseHelmTarget(spec, rest, derived);
   const url = rest.startsWith('url:');
   if (url) rest = rest.slice(4);
   if (rest.startsWith('compose:')) {
@@ -232,6 +260,10 @@ export async function writeTargets(ctx: Context, into: readonly string[], made: 
       for (const file of files) notes.push(...(await urlInEnv(ctx, file, t.key, value, edits)));
     } else if (t.kind === 'compose') {
       notes.push(...(await composeTarget(ctx, t, value, edits)));
+    } else if (t.kind === 'k8s-secret' || t.kind === 'sealed-secret') {
+      notes.push(...(await secretManifestTarget(ctx, t, value, !t.derived, edits)));
+    } else if (t.kind === 'helm-env-ref' || t.kind === 'helm-set' || t.kind === 'helm-unset') {
+      notes.push(...(await helmTarget(ctx, t, edits)));
     } else {
       notes.push(...(await composeUrlTarget(ctx, t, value, edits)));
     }
@@ -432,4 +464,214 @@ export function withPassword(url: string, password: string): string | undefined 
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+// ---- Kubernetes: Secret and SealedSecret manifests, and Helm values that point at them -------
+
+const HELM_PATH = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
+
+function parseHelmTarget(spec: string, rest: string, derived: string | undefined): Target {
+  const m = /^helm-(env-ref|set|unset):([^:]+):(.+)$/.exec(rest);
+  const usage: Record<string, string> = {
+    'env-ref': 'helm-env-ref:VALUES:LIST:ENV=NAME.KEY, e.g. helm-env-ref:values.yaml:the0Api.extraEnv:THE0_ADMIN_PASSWORD=the0-root-admin.password',
+    set: 'helm-set:VALUES:PATH=TEXT, e.g. helm-set:values.yaml:zitadel.masterkeySecretName=zitadel-masterkey',
+    unset: 'helm-unset:VALUES:PATH, e.g. helm-unset:values.yaml:zitadel.masterkey',
+  };
+  const kind = /^helm-(env-ref|set|unset)/.exec(rest)![1]!;
+  const bad = () => new TargetError(`${spec}: write ${usage[kind]}`);
+  if (derived) throw new TargetError(`${spec}: a helm target writes no value, so it takes no ${derived}@`);
+  if (!m) throw bad();
+  const file = m[2]!;
+  if (kind === 'env-ref') {
+    const r = /^([^:]+):([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(m[3]!);
+    const secret = r && parseSecretRef(r[3]!);
+    if (!r || !HELM_PATH.test(r[1]!) || !secret || secret.namespace) throw bad();
+    return {kind: 'helm-env-ref', file, path: r[1]!, key: r[2]!, secret};
+  }
+  if (kind === 'set') {
+    const r = /^([^=]+)=(.+)$/.exec(m[3]!);
+    if (!r || !HELM_PATH.test(r[1]!)) throw bad();
+    return {kind: 'helm-set', file, path: r[1]!, key: r[1]!.split('.').at(-1)!, text: r[2]!};
+  }
+  if (!HELM_PATH.test(m[3]!)) throw bad();
+  return {kind: 'helm-unset', file, path: m[3]!, key: m[3]!.split('.').at(-1)!};
+}
+
+/** The environment variable that names the Sealed Secrets controller's certificate (`kubeseal --fetch-cert > FILE`). */
+export const KUBESEAL_CERT_ENV = 'SHIPSHAPE_KUBESEAL_CERT';
+
+let sealingKeyMemo: {path: string; key: KeyObject} | undefined;
+
+/** The controller's public key, when a certificate is given; undefined when none is. */
+async function sealingKey(): Promise<KeyObject | undefined> {
+  const path = process.env[KUBESEAL_CERT_ENV];
+  if (!path) return undefined;
+  if (sealingKeyMemo?.path === path) return sealingKeyMemo.key;
+  const {readRegularFileSync} = await import('../deploy/read.js');
+  const {sealingKeyFrom} = await import('./sealed.js');
+  let pem: string;
+  try {
+    pem = readRegularFileSync(path, {maxBytes: 64 * 1024}).toString('utf8');
+  } catch (err) {
+    throw new TargetError(`${KUBESEAL_CERT_ENV}=${path}: ${(err as Error).message}`);
+  }
+  const key = sealingKeyFrom(pem, path);
+  sealingKeyMemo = {path, key};
+  return key;
+}
+
+/** A Secret (or, with a certificate, a SealedSecret) manifest file holding the value. */
+async function secretManifestTarget(ctx: Context, t: Target, value: string, replacesSecret: boolean, edits: Edits): Promise<string[]> {
+  const file = t.file!;
+  const ref = t.secret!;
+  const refName = `${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+  if (!edits.claim(`${file}:${refName}.${ref.key}`, value)) return [];
+  const key = await sealingKey();
+  if (!key && t.kind === 'sealed-secret')
+    throw new TargetError(
+      `${file}: sealing needs the Sealed Secrets controller's certificate: save it with \`kubeseal --fetch-cert > cert.pem\` and set ${KUBESEAL_CERT_ENV}=cert.pem`,
+    );
+  const old = ctx.isFile(file) ? await ctx.readText(file) : undefined;
+  const wrap = (make: (text: string | undefined) => string) => (text: string) => {
+    try {
+      return make(text === '' && old === undefined ? undefined : text);
+    } catch (err) {
+      if (err instanceof ManifestError) throw new TargetError(err.message);
+      throw err;
+    }
+  };
+  if (key) {
+    await edits.edit(
+      file,
+      false,
+      wrap((text) => setSealedKey(text, ref, value, key, file)),
+      `${ref.key} of the SealedSecret ${refName} in ${file}`,
+    );
+    return [`${file} is sealed for ${refName}: commit it and let the controller (or Flux) apply it; no plaintext copy was written`];
+  }
+  await refuseTracked(ctx, file);
+  const previous = old === undefined ? undefined : secretKeyValue(old, ref);
+  if (previous && replacesSecret) edits.secrets.add(previous);
+  await edits.edit(
+    file,
+    true,
+    wrap((text) => setSecretKey(text, ref, value, file)),
+    `${ref.key} of the Secret ${refName} in ${file}`,
+  );
+  const notes = await excludeFromGit(ctx, file, edits);
+  notes.push(
+    `${file} holds the value in plain text: apply it (kubectl apply -f ${file}), then delete the file or seal it (set ${KUBESEAL_CERT_ENV} to write a SealedSecret instead)`,
+  );
+  return notes;
+}
+
+/** A plaintext Secret must never reach a commit: a file git already tracks is refused. */
+async function refuseTracked(ctx: Context, file: string): Promise<void> {
+  const git = await ctx.git();
+  if ((await git.state()).kind !== 'inside') return;
+  const tracked = await git.tracked([file]);
+  if (tracked.ok && tracked.files.includes(file))
+    throw new TargetError(
+      `${file} is tracked by git, so a plaintext Secret written there would be committed; untrack it (git rm --cached ${file}) or name another file`,
+    );
+}
+
+/**
+ * Adds the file to the repository's own exclude list (.git/info/exclude: local, never
+ * committed), in the same change set. Outside a git work tree nothing is needed; a git
+ * directory outside the deployment gets a note instead.
+ */
+async function excludeFromGit(ctx: Context, file: string, edits: Edits): Promise<string[]> {
+  const git = await ctx.git();
+  const state = await git.state();
+  if (state.kind !== 'inside') return [];
+  const r = await git.run(['rev-parse', '--path-format=absolute', '--git-path', 'info/exclude'], {timeoutMs: 5_000});
+  const pattern = `/${state.prefix}${file}`;
+  const rel = r.ok ? ctx.rel(r.stdout.trim()) : '..';
+  if (rel.startsWith('..') || rel.startsWith('/')) return [`add ${pattern} to .gitignore: the plaintext Secret must never be committed`];
+  await edits.edit(
+    rel,
+    false,
+    (text) =>
+      text.split(/\r?\n/).includes(pattern)
+        ? text
+        : `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}# A plaintext Secret written by Shipshape: never commit it.\n${pattern}\n`,
+    `${file} kept out of git (${rel})`,
+  );
+  return [];
+}
+
+/** Helm values changes that point the chart at a Secret; every matching values file is changed. */
+async function helmTarget(ctx: Context, t: Target, edits: Edits): Promise<string[]> {
+  const files = /[*?{[]/.test(t.file!) ? await ctx.glob([t.file!]) : ctx.isFile(t.file!) ? [t.file!] : [];
+  if (files.length === 0) return [`no values file matches ${t.file}: change the values by hand (${describeHelm(t)})`];
+  const path = t.path!.split('.');
+  for (const file of files) {
+    const text = await ctx.readText(file);
+    const doc = parseDocument(text);
+    if (doc.errors.length > 0) throw new TargetError(`${file}: ${doc.errors[0]!.message}`);
+    if (t.kind === 'helm-unset') {
+      const node = doc.getIn(path, true);
+      if (node === undefined) continue;
+      if (isScalar(node) && node.value !== null && node.value !== '') edits.secrets.add(String(node.value));
+      if (!edits.claim(`${file}:${t.path}`, '')) continue;
+      await edits.edit(file, false, (now) => editYaml(now, (d) => d.deleteIn(path), file), `${t.path} removed from ${file}`);
+    } else if (t.kind === 'helm-set') {
+      if (doc.getIn(path) === t.text || !edits.claim(`${file}:${t.path}`, t.text!)) continue;
+      await edits.edit(file, false, (now) => editYaml(now, (d) => d.setIn(path, t.text), file), `${t.path} in ${file} is now ${t.text}`);
+    } else {
+      const ref = t.secret!;
+      if (!edits.claim(`${file}:${t.path}:${t.key}`, `${ref.name}.${ref.key}`)) continue;
+      const list = doc.getIn(path, true);
+      if (list !== undefined && list !== null && !isSeq(list) && !(isScalar(list) && list.value === null))
+        throw new TargetError(`${file}: ${t.path} is not a list of environment variables; add ${t.key} from the Secret by hand`);
+      for (const item of isSeq(list) ? list.items : []) {
+        if (!isMap(item) || item.get('name') !== t.key) continue;
+        const literal = item.get('value');
+        if (typeof literal === 'string' && literal !== '') edits.secrets.add(literal);
+      }
+      await edits.edit(
+        file,
+        false,
+        (now) => editYaml(now, (d) => setEnvRef(d, path, t.key, ref), file),
+        `${t.key} in ${t.path} of ${file} now reads the Secret ${ref.name}, key ${ref.key}`,
+      );
+    }
+  }
+  return [];
+}
+
+/** `- name: ENV, valueFrom: {secretKeyRef: {name, key}}` in the list at `path`, replacing an entry of that name. */
+function setEnvRef(doc: Document, path: string[], env: string, ref: SecretRef): void {
+  const entry = doc.createNode({name: env, valueFrom: {secretKeyRef: {name: ref.name, key: ref.key}}});
+  const list = doc.getIn(path, true);
+  if (!isSeq(list) || list.items.length === 0) {
+    doc.setIn(path, doc.createNode([entry]));
+    return;
+  }
+  const at = list.items.findIndex((it) => isMap(it) && it.get('name') === env);
+  if (at >= 0) list.items[at] = entry;
+  else list.items.push(entry);
+}
+
+function describeHelm(t: Target): string {
+  if (t.kind === 'helm-set') return `${t.path}: ${t.text}`;
+  if (t.kind === 'helm-unset') return `remove ${t.path}`;
+  return `${t.key} in ${t.path} from secretKeyRef ${t.secret!.name}/${t.secret!.key}`;
+}
+
+/** Whether a Kubernetes or Helm target already holds a value (a guarded generator then asks first). */
+export async function targetHoldsValue(ctx: Context, t: Target): Promise<boolean> {
+  if ((t.kind === 'k8s-secret' || t.kind === 'sealed-secret') && ctx.isFile(t.file!)) {
+    const text = await ctx.readText(t.file!).catch(() => '');
+    return secretKeyValue(text, t.secret!) !== undefined || sealedHasKey(text, t.secret!);
+  }
+  if (t.kind === 'helm-unset') {
+    const files = /[*?{[]/.test(t.file!) ? await ctx.glob([t.file!]) : ctx.isFile(t.file!) ? [t.file!] : [];
+    for (const file of files) {
+      const v = parseDocument(await ctx.readText(file).catch(() => '')).getIn(t.path!.split('.'));
+      if (v !== undefined && v !== null && v !== '') return true;
+    }
+  }
+  return false;
 }

@@ -1,7 +1,7 @@
 import {isCalendarDate, today} from '../deploy/dates.js';
 import {resolvePackRef} from '../pack/builtin.js';
 import {AnswersError} from '../store/answers.js';
-import {AnswerError, type ItemView, type Snapshot, type Wizard} from '../wizard/controller.js';
+import {AnswerError, type GeneratePlan, type ItemView, type Snapshot, type Wizard} from '../wizard/controller.js';
 import {InputEnded, isJump, type Option, PlainIO, ScriptError} from './plainIO.js';
 
 /**
@@ -21,6 +21,9 @@ import {InputEnded, isJump, type Option, PlainIO, ScriptError} from './plainIO.j
  *        w  waive                                           next lines: reason, owner, expiry
  *        a  add a note                                      next line:  note (stays on the item)
  *        r  re-check the item                               (stays on the item)
+ *        g  generate (only items with a generator)          next line:  y to write, n to leave
+ *           the files; a value that exists and must not be replaced lightly (a masterkey) first
+ *           asks for the item id typed, or an empty line to leave it   (stays on the item)
  *        n  leave the item open and go to the next one
  *        q  quit (the summary, then exit 0)
  *        @ITEM-ID  go to that item (its id is shown in brackets after each item's title, and
@@ -121,6 +124,7 @@ export async function runPlain(
         {key: 'w', name: 'waive (with a reason)', value: 'waive'},
         {key: 'a', name: 'add a note', value: 'note'},
         {key: 'r', name: 're-check', value: 'recheck'},
+        ...(item.generator ? [{key: 'g', name: 'generate (preview, then write)', value: 'generate' as const}] : []),
         {key: 'n', name: 'next item (leave this open)', value: 'next'},
         {key: 'q', name: 'quit (everything is saved)', value: 'quit'},
       ];
@@ -136,6 +140,10 @@ export async function runPlain(
       if (action === 'recheck') {
         await wizard.run([item.id]);
         say(`re-checked: ${item.id} (${itemOf(wizard, item.id).status})`);
+        continue;
+      }
+      if (action === 'generate') {
+        await generate(wizard, io, item.id, say);
         continue;
       }
       if (action === 'next') {
@@ -208,7 +216,63 @@ export async function runPlain(
   }
 }
 
-type Action = 'confirm' | 'decline' | 'waive' | 'note' | 'recheck' | 'next' | 'quit';
+type Action = 'confirm' | 'decline' | 'waive' | 'note' | 'recheck' | 'generate' | 'next' | 'quit';
+
+/**
+ * The item's generator, as the wizard's `g` does it: the change with every secret masked, write
+ * on confirmation (all files or none), the checks run again and the result shown. The value is
+ * never printed: it is in the files only.
+ */
+async function generate(wizard: Wizard, io: PlainIO, id: string, say: (l?: string) => void): Promise<void> {
+  let plan: GeneratePlan;
+  try {
+    plan = await wizard.planGenerate(id);
+  } catch (e) {
+    if (!(e instanceof AnswerError)) throw e;
+    const message = e.message.replace(/\s*To replace it anyway: --replace-existing \S+\s*$/, '');
+    say(`! ${message}`);
+    if (!/a value already exists/i.test(e.message)) return;
+    // Typing the id, not a letter, is the consent: a new masterkey can make data unreadable.
+    const typed = await io.text(`Type the item id (${id}) to replace it anyway, or an empty line to leave it`, {
+      expected: `the item id ${id}, or an empty line to leave the value as it is`,
+    });
+    if (typed !== id) {
+      say('nothing replaced');
+      return;
+    }
+    plan = await wizard.planGenerate(id, {replaceExisting: true});
+  }
+  say('Will write:');
+  for (const s of plan.summary.length > 0 ? plan.summary : ['nothing: the files already hold what this generator makes']) say(`  ${s}`);
+  for (const n of plan.notes) say(`  note: ${n}`);
+  if (plan.preview) {
+    say('Preview (secret values masked):');
+    for (const l of plan.preview.trimEnd().split('\n')) say(`  ${l}`);
+  }
+  const reply = await io.choose(
+    'Write these files? (each file replaced keeps a 0600 backup)',
+    [
+      {key: 'y', name: 'yes, write them', value: 'yes' as const},
+      {key: 'n', name: 'no, leave them as they are', value: 'no' as const},
+    ],
+    'no',
+  );
+  if (reply !== 'yes') {
+    say('nothing written');
+    return;
+  }
+  try {
+    const done = await wizard.writeGenerate(plan);
+    say(`written: ${done.written.length > 0 ? done.written.join(', ') : 'nothing'}`);
+    if (done.backups.length > 0) say(`backups (0600, they hold the old values): ${done.backups.join(', ')}`);
+  } catch (e) {
+    if (!(e instanceof AnswerError)) throw e;
+    say(`! nothing was written: ${e.message}`);
+    return;
+  }
+  const after = itemOf(wizard, id);
+  say(`checked again: ${id} ${after.status.toUpperCase()}: ${after.message}`);
+}
 
 function itemOf(wizard: Wizard, id: string): ItemView {
   return wizard.getSnapshot().items.find((i) => i.id === id)!;
@@ -245,7 +309,7 @@ function expiryProblem(v: string): string | undefined {
 
 function show(item: ItemView, say: (l?: string) => void): void {
   say('');
-  say(`== ${item.sectionTitle}: ${item.title} [${item.severity}] (${item.id})`);
+  say(`== ${item.sectionTitle}: ${item.title} [${item.severity}] (${item.id}${item.from ? `, from ${item.from}` : ''})`);
   say(`${item.status.toUpperCase()}: ${item.message}${item.changed ? ' (CHANGED since last time)' : ''}`);
   for (const e of (item.final?.evidence ?? []).slice(0, 10)) {
     say(`  ${e.file ? `${e.file}${e.line ? `:${e.line}` : ''} ` : ''}${e.detail}`);

@@ -51,6 +51,17 @@ export const SeenSchema = z.object({
 });
 export type Seen = z.infer<typeof SeenSchema>;
 
+/** A rotation under way: where it stands and what it wrote; the values stay in the files only. */
+export const RotationSchema = z.object({
+  step: z.string(),
+  startedAt: z.string(),
+  /** The backup stamp of its write: the backups named with it hold the old value. */
+  stamp: z.optional(z.string()),
+  /** The files its write changed, relative to the deployment. */
+  files: z._default(z.array(z.string()), []),
+});
+export type Rotation = z.infer<typeof RotationSchema>;
+
 export const ProgressSchema = z.object({
   version: z.literal(PROGRESS_VERSION),
   root: z.string(),
@@ -64,6 +75,8 @@ export const ProgressSchema = z.object({
   notes: z._default(z.record(z.string(), z.object({text: z.string(), by: z.string(), at: z.string()})), {}),
   /** Item the person was on when they left. */
   position: z.optional(z.string()),
+  /** Rotations under way, by item: the step reached, never a value (src/generators/rotate.ts). */
+  rotations: z._default(z.record(z.string(), RotationSchema), {}),
   updatedAt: z.string(),
 });
 export type Progress = z.infer<typeof ProgressSchema>;
@@ -239,6 +252,7 @@ export class ProgressStore {
       answers: {},
       seen: {},
       notes: {},
+      rotations: {},
       updatedAt: new Date().toISOString(),
     });
     const file = progressFile(root, pack.id);
@@ -344,6 +358,14 @@ export class ProgressStore {
     this.save({...this.data, position: itemId});
   }
 
+  /** Saves where a rotation stands (undefined: it is finished or abandoned). */
+  setRotation(itemId: string, rotation: Rotation | undefined): void {
+    const rotations = {...this.data.rotations};
+    if (rotation) rotations[itemId] = rotation;
+    else delete rotations[itemId];
+    this.save({...this.data, rotations});
+  }
+
   recordSeen(seen: Record<string, Seen>, packVersion?: string): void {
     this.save({...this.data, seen: {...this.data.seen, ...seen}, packVersion: packVersion ?? this.data.packVersion});
   }
@@ -356,7 +378,7 @@ export class ProgressStore {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ProgressUnavailable(`the progress file ${this.path} cannot be removed (${errCode(err)})`);
     }
-    this.data = {...this.data, inputs: {}, answers: {}, seen: {}, notes: {}, position: undefined, updatedAt: new Date().toISOString()};
+    this.data = {...this.data, inputs: {}, answers: {}, seen: {}, notes: {}, rotations: {}, position: undefined, updatedAt: new Date().toISOString()};
   }
 }
 

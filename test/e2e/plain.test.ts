@@ -2,9 +2,10 @@
 // screen reader or `ssh host shipshape --plain < answers.txt` gets.
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
-import {cpSync, existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {cpSync, existsSync, readdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {beforeEach, describe, test} from 'node:test';
+import {parse as dotenvParse} from 'dotenv';
 import {ANSWERS_FILE} from '../../src/store/answers.js';
 import {CLI, REPO, runCli, tempDir} from '../support/helpers.js';
 import {Term} from '../support/pty.js';
@@ -308,6 +309,52 @@ describe('plain mode', () => {
     await plain(['n', 'c', 'first', 'q']);
     const r = await plain(['q']);
     assert.match(r.out, /^== Identity and access: API keys are rotated/m, 'starts at the next unfinished item');
+  });
+
+  test('g generates as the wizard does: the masked change, write on y, the checks again; the value is never printed or saved', async () => {
+    const old = dotenvParse(readFileSync(join(dir, '.env'))).JWT_SECRET!;
+    const declined = await plain(['@jwt-secret-strong', 'g', 'n', 'q']);
+    assert.equal(declined.code, 0, declined.err);
+    assert.match(declined.out, /^\? What now\? \[wargNq\]\n> generate$/m, 'g is offered on an item with a generator');
+    assert.match(declined.out, /^nothing written$/m);
+    assert.equal(dotenvParse(readFileSync(join(dir, '.env'))).JWT_SECRET, old);
+
+    const r = await plain(['@jwt-secret-strong', 'g', 'y', 'q']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^Will write:\n {2}JWT_SECRET in \.env$/m);
+    assert.match(r.out, /^ {2}\+JWT_SECRET=\[secret: 64 chars\]$/m);
+    assert.match(r.out, /^\? Write these files\? \(each file replaced keeps a 0600 backup\) \[yN\]\n> yes$/m);
+    assert.match(r.out, /^written: \.env$/m);
+    assert.match(r.out, /^backups \(0600, they hold the old values\): \.env\.shipshape-backup-\d{8}T\d{6}Z$/m);
+    assert.match(r.out, /^checked again: jwt-secret-strong PASS: /m);
+    const value = dotenvParse(readFileSync(join(dir, '.env'))).JWT_SECRET!;
+    assert.notEqual(value, old);
+    assert.match(value, /^[0-9a-f]{64}$/);
+    const saved = readdirSync(progress)
+      .map((n) => readFileSync(join(progress, n), 'utf8'))
+      .join('\n');
+    for (const v of [value, old]) {
+      for (const form of [v, Buffer.from(v).toString('base64'), encodeURIComponent(v)]) {
+        assert.ok(!r.out.includes(form) && !r.err.includes(form), 'no value on stdout or stderr');
+        assert.ok(!saved.includes(form), 'no value in progress');
+      }
+    }
+  });
+
+  test('g on a guarded value (a ZITADEL masterkey) replaces it only when the item id is typed', async () => {
+    const z = tempDir('shipshape-plain-zitadel-');
+    cpSync(join(REPO, 'test', 'fixtures', 'zitadel-compose-hardened'), z, {recursive: true});
+    renameSync(join(z, 'env.fixture'), join(z, '.env'));
+    const key = () => dotenvParse(readFileSync(join(z, '.env'))).ZITADEL_MASTERKEY!;
+    const before = key();
+    const r = await plain(['@masterkey-length', 'g', '', 'g', 'masterkey-length', 'y', 'q'], {dir: z});
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^! masterkey-length: a value already exists\. ZITADEL encrypts its data/m);
+    assert.doesNotMatch(r.out, /--replace-existing/, "the command line flag is not this front end's way");
+    assert.match(r.out, /^nothing replaced$/m);
+    assert.match(r.out, /^written: \.env$/m);
+    assert.notEqual(key(), before);
+    for (const v of [key(), before]) assert.ok(!r.out.includes(v), 'no key printed');
   });
 
   test('with no terminal and no --plain it says so and points at check', async () => {
