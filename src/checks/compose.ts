@@ -96,20 +96,41 @@ export const imagePinned = defineCheck({
       const floating: Evidence[] = [];
       const pinned: Evidence[] = [];
       for (const s of pick(model, p)) {
-        if (!s.image) continue; // built locally
-        const tag = imageTag(s.image.value);
-        const e = {file: s.image.file, line: s.image.line, key: `${s.name}.image`};
-        if (tag === 'latest' || tag === '')
-          floating.push({
-            ...e,
-            detail: `${s.image.value}: ${s.image.value.split('/').at(-1)!.includes(':') ? 'the latest tag moves' : 'no tag means latest'}, so a restart can change the version`,
-          });
-        else pinned.push({...e, detail: `${s.image.value}: ${tag === undefined ? 'pinned by digest' : `tag ${tag}`}`});
+        // The image an opt-in overlay replaced still runs whenever the project starts without it.
+        for (const image of [...s.shadowedImages, ...(s.image ? [s.image] : [])]) {
+          const e = {file: image.file, line: image.line, key: `${s.name}.image`};
+          const when = image === s.image ? profiled(s) : withoutOverlay(model, s);
+          if (builtHere(s)) {
+            pinned.push({
+              ...e,
+              detail: `${image.value}: built here from build: and never pulled (pull_policy ${s.pullPolicy!.value}), so the tag names the local build`,
+            });
+            continue;
+          }
+          const tag = imageTag(image.value);
+          if (tag === 'latest' || tag === '')
+            floating.push({
+              ...e,
+              detail: `${image.value}: ${image.value.split('/').at(-1)!.includes(':') ? 'the latest tag moves' : 'no tag means latest'}, so a restart can change the version${when}`,
+            });
+          else pinned.push({...e, detail: `${image.value}: ${tag === undefined ? 'pinned by digest' : `tag ${tag}`}${when}`});
+        }
       }
       if (floating.length > 0) return result('fail', `${floating.length} images float on latest`, floating);
       return result('pass', `${pinned.length} images pinned`, pinned);
     }),
 });
+
+/** ` (when the project runs without docker-compose.dev.yml)`: for a value an opt-in overlay replaces. */
+function withoutOverlay(model: ComposeModel, s: ComposeService): string {
+  const overlays = model.overlays ?? [];
+  return ` (when the project runs without ${overlays.length > 0 ? overlays.join(', ') : 'its overlays'})${profiled(s)}`;
+}
+
+/** `build:` with `pull_policy: never` (or `build`): the image is made here and never fetched from a registry. */
+function builtHere(s: ComposeService): boolean {
+  return s.build && s.pullPolicy !== undefined && ['never', 'build'].includes(s.pullPolicy.value.toLowerCase());
+}
 
 export const dockerSocket = defineCheck({
   id: 'compose.docker-socket',
@@ -145,18 +166,120 @@ export const dockerSocket = defineCheck({
 export const resourceLimits = defineCheck({
   id: 'compose.resource-limits',
   summary: 'Selected services set a memory and a CPU limit (mem_limit/cpus or deploy.resources.limits).',
-  params: z.strictObject({...Pick}),
+  params: z.strictObject({
+    ...Pick,
+    /** `warn` where limits are advice rather than a requirement. */
+    level: z.enum(['fail', 'warn']).default('fail'),
+  }),
   run: (ctx, p) =>
     withCompose(ctx, (model) => {
       const missing: Evidence[] = [];
       const ok: Evidence[] = [];
-      for (const s of pick(model, p)) {
+      const services = pick(model, p);
+      if (services.length === 0) return result('pass', 'none of the selected services is defined');
+      for (const s of services) {
         const lacks = [s.memLimit ? undefined : 'memory', s.cpus ? undefined : 'CPU'].filter(Boolean);
-        if (lacks.length > 0) missing.push({file: s.file, line: s.line, key: s.name, detail: `service ${s.name} has no ${lacks.join(' or ')} limit`});
+        if (lacks.length > 0)
+          missing.push({
+            file: s.file,
+            line: s.line,
+            key: s.name,
+            detail: `service ${s.name} has no ${lacks.join(' or ')} limit: it may take the whole host${profiled(s)}`,
+          });
         else ok.push({file: s.memLimit!.file, line: s.memLimit!.line, key: s.name, detail: `memory ${s.memLimit!.value}, cpus ${s.cpus!.value}`});
       }
-      if (missing.length > 0) return result('fail', `${missing.length} services run without limits`, missing);
-      return result('pass', `${ok.length} services have memory and CPU limits`, ok);
+      if (missing.length > 0) return result(p.level, `${count(missing.length, 'service')} ${missing.length === 1 ? 'runs' : 'run'} without limits`, missing);
+      return result('pass', `${count(ok.length, 'service')} ${ok.length === 1 ? 'has' : 'have'} memory and CPU limits`, ok);
+    }),
+});
+
+export const commandFlags = defineCheck({
+  id: 'compose.command-flags',
+  summary:
+    "Selected services' command lines carry one of the given flags (e.g. NATS's --user or --auth); a config-file flag only warns, since the file decides.",
+  params: z.strictObject({
+    ...Pick,
+    /** Flags that settle it, e.g. `--user`, `--auth`; `--flag=value` counts too. */
+    anyOf: z.array(z.string().regex(/^-/, 'a flag such as --user')).min(1),
+    /** Flags that hand the question to a config file (e.g. `-c`, `--config`): warn, naming the file. */
+    deferTo: z.array(z.string().regex(/^-/, 'a flag such as --config')).default([]),
+    /** Words for what the flags give, used in messages: "authentication". */
+    expect: z.string().default('the required flag'),
+  }),
+  run: (ctx, p) =>
+    withCompose(ctx, (model) => {
+      const services = pick(model, p);
+      if (services.length === 0) return result('skip', 'none of the selected services is defined');
+      const has = (words: string[], flags: string[]) => words.find((w) => flags.some((f) => w === f || w.startsWith(`${f}=`)));
+      const bad: Evidence[] = [];
+      const deferred: Evidence[] = [];
+      const good: Evidence[] = [];
+      for (const s of services) {
+        const words = s.command?.value ?? [];
+        const at = s.command ? {file: s.command.file, line: s.command.line} : {file: s.file, line: s.line};
+        const e = {...at, key: `${s.name}.command`};
+        const found = has(words, p.anyOf);
+        if (found) {
+          good.push({...e, detail: `service ${s.name} runs with ${found.split('=')[0]}`});
+          continue;
+        }
+        const config = words.findIndex((w) => p.deferTo.some((f) => w === f || w.startsWith(`${f}=`)));
+        if (config >= 0) {
+          const file = words[config]!.includes('=') ? words[config]!.split('=').slice(1).join('=') : (words[config + 1] ?? '?');
+          deferred.push({...e, detail: `service ${s.name} reads its settings from ${file}: make sure it sets ${p.expect}${profiled(s)}`});
+          continue;
+        }
+        bad.push({
+          ...e,
+          detail: s.command
+            ? `service ${s.name} runs without ${p.anyOf.join(', ')}: no ${p.expect}${profiled(s)}`
+            : `service ${s.name} runs its image's default command: no ${p.expect} is set here${profiled(s)}`,
+        });
+      }
+      if (bad.length > 0)
+        return result('fail', `${count(bad.length, 'service')} ${bad.length === 1 ? 'runs' : 'run'} without ${p.expect}`, [...bad, ...deferred]);
+      if (deferred.length > 0) return result('warn', `${p.expect} is left to a config file Shipshape does not read`, [...deferred, ...good]);
+      return result('pass', `${count(good.length, 'service')} ${good.length === 1 ? 'runs' : 'run'} with ${p.expect}`, good);
+    }),
+});
+
+export const noRootGroup = defineCheck({
+  id: 'compose.no-root-group',
+  summary: 'No service is added to group 0 (root) through group_add, including by a ${VAR:-0} fallback when the variable is unset.',
+  params: z.strictObject({...Pick}),
+  run: (ctx, p) =>
+    withCompose(ctx, (model) => {
+      const bad: Evidence[] = [];
+      const good: Evidence[] = [];
+      for (const s of pick(model, p)) {
+        for (const g of s.groupAdd) {
+          const e = {file: g.file, line: g.line, key: `${s.name}.group_add`};
+          const root = g.value === '0' || g.value.toLowerCase() === 'root';
+          if (!root) {
+            good.push({...e, detail: `service ${s.name} joins group ${g.value}`});
+            continue;
+          }
+          const unset = g.refs.filter((r) => model.dotenv?.entries.get(r)?.value === undefined || model.dotenv.entries.get(r)!.value === '');
+          bad.push({
+            ...e,
+            detail:
+              g.usedDefault && unset.length > 0
+                ? `service ${s.name}: ${g.raw} falls back to group 0 (root) because ${unset.join(', ')} is not set in ${model.dotenv?.file ?? '.env'}${profiled(s)}`
+                : `service ${s.name} joins group 0 (root)${g.refs.length > 0 ? ` (${g.refs.join(', ')} is 0)` : ''}${profiled(s)}`,
+          });
+        }
+      }
+      if (bad.length > 0)
+        return result(
+          'fail',
+          `${count(bad.length, 'service')} ${bad.length === 1 ? 'runs' : 'run'} with the root group: root-owned files on its mounts are writable`,
+          bad,
+        );
+      return result(
+        'pass',
+        good.length > 0 ? `no service joins the root group (${count(good.length, 'group_add entry', 'group_add entries')})` : 'no service adds groups',
+        good,
+      );
     }),
 });
 
@@ -170,6 +293,11 @@ export const envSet = defineCheck({
     expect: z.string().default('set'),
     /** Force redaction; names that look like credentials are always redacted. */
     secret: z.boolean().default(false),
+    /**
+     * Judge the wiring, not the value: a `${VAR}` reference (or a bare `- KEY` pass-through)
+     * counts as passing the key to the service, whatever .env holds; the value is other steps' work.
+     */
+    reference: z.boolean().default(false),
   }),
   run: (ctx, p) =>
     withCompose(ctx, (model) => {
@@ -182,8 +310,16 @@ export const envSet = defineCheck({
         for (const key of p.keys) {
           const v = s.environment.get(key);
           const value = v?.value;
-          const ok = value !== undefined && value !== '' && (!re || re.test(value));
           const e = {file: v?.file ?? s.file, line: v?.line ?? s.line, key: `${s.name}.${key}`};
+          const refs = v?.interpolation?.refs ?? [];
+          if (p.reference && v && !v.envFile && (v.raw === undefined || refs.length > 0)) {
+            good.push({
+              ...e,
+              detail: v.raw === undefined ? `${key} is passed through from the environment` : `${key} is passed from \${${refs.join('}, ${')}}`,
+            });
+            continue;
+          }
+          const ok = value !== undefined && value !== '' && (!re || re.test(value));
           if (ok) good.push({...e, detail: `${key} = ${display(key, value, p.secret)}`});
           else
             bad.push({
@@ -213,16 +349,19 @@ export const noLiteral = defineCheck({
       let seen = 0;
       for (const s of pick(model, p)) {
         for (const key of p.keys) {
-          const v = s.environment.get(key);
-          if (!v || v.envFile) continue;
-          seen++;
-          if (v.literal && v.value !== '') {
-            literal.push({
-              file: v.file,
-              line: v.line,
-              key: `${s.name}.${key}`,
-              detail: `service ${s.name} has ${key} written in ${v.file} (${redact(v.value)}); editing .env will not change it`,
-            });
+          // The effective entry, and any an opt-in overlay replaced (still used without the overlay).
+          for (const v of [...s.shadowedEnv.filter((x) => x.key === key), s.environment.get(key)]) {
+            if (!v || v.envFile) continue;
+            seen++;
+            if (v.literal && v.value !== '') {
+              const when = v === s.environment.get(key) ? '' : withoutOverlay(model, s);
+              literal.push({
+                file: v.file,
+                line: v.line,
+                key: `${s.name}.${key}`,
+                detail: `service ${s.name} has ${key} written in ${v.file} (${redact(v.value)})${when}; editing .env will not change it`,
+              });
+            }
           }
         }
       }

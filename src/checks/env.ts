@@ -54,17 +54,22 @@ export const value = defineCheck({
     const show = (key: string, v: string | undefined) => display(key, v, p.secret);
     const bad: Evidence[] = [];
     const good: Evidence[] = [];
+    let empty = 0;
     for (const o of occurrences) {
       const v = o.value ?? '';
       const ok = v !== '' && (!pattern || pattern.test(v)) && !reject?.test(v);
-      (ok ? good : bad).push(evidenceOf(o, ok ? show(o.key, o.value) : `${show(o.key, o.value)} is not ${p.expect}`));
+      // An empty value is "not set", whatever the rule is about: say that, not that it breaks the rule.
+      if (v === '') empty++;
+      (ok ? good : bad).push(evidenceOf(o, ok ? show(o.key, o.value) : v === '' ? 'empty: not set' : `${show(o.key, o.value)} is not ${p.expect}`));
     }
-    if (bad.length > 0)
+    if (bad.length > 0) {
+      const what = empty === bad.length ? 'empty' : empty === 0 ? `not ${p.expect}` : `empty or not ${p.expect}`;
       return result(
         'fail',
-        `${names}: ${occurrences.length === 1 ? 'the only copy is' : `${bad.length} of ${count(occurrences.length, 'copy', 'copies')} ${bad.length === 1 ? 'is' : 'are'}`} not ${p.expect}`,
+        `${names}: ${occurrences.length === 1 ? 'the only copy is' : `${bad.length} of ${count(occurrences.length, 'copy', 'copies')} ${bad.length === 1 ? 'is' : 'are'}`} ${what}`,
         [...bad, ...notes],
       );
+    }
     return result('pass', `${names} is ${p.expect}`, [...good, ...notes]);
   },
 });

@@ -8,6 +8,8 @@ import {
   noLiteral as composeNoLiteral,
   portsPrivate as composePortsPrivate,
   resourceLimits as composeResourceLimits,
+  commandFlags as composeCommandFlags,
+  noRootGroup as composeNoRootGroup,
 } from './compose.js';
 import {
   envSecretRef as helmEnvSecretRef,
@@ -15,6 +17,8 @@ import {
   ingressHosts as helmIngressHosts,
   noPlaintextSecrets as helmNoPlaintextSecrets,
   value as helmValue,
+  resourceLimits as helmResourceLimits,
+  urlCredentials as helmUrlCredentials,
 } from './helm.js';
 import {
   envSecrets as k8sEnvSecrets,
@@ -26,6 +30,15 @@ import {
   secretManager as k8sSecretManager,
   serviceTypes as k8sServiceTypes,
 } from './k8s.js';
+import {
+  configChecksum as k8sConfigChecksum,
+  imagePinned as k8sImagePinned,
+  imagePullPolicy as k8sImagePullPolicy,
+  ingressTls as k8sIngressTls,
+  rbacReview as k8sRbacReview,
+  resourceRequests as k8sResourceRequests,
+  securityContext as k8sSecurityContext,
+} from './k8s-workloads.js';
 import {
   clean as gitClean,
   ignored as gitIgnored,
@@ -62,6 +75,10 @@ import {backupFresh as hostBackupFresh, scheduled as hostScheduled} from './host
 import {disk as hostDisk, dockerLogs as hostDockerLogs} from './host-disk.js';
 import {firewall as hostFirewall} from './host-firewall.js';
 import {systemdUnit as hostSystemdUnit} from './host-services.js';
+import {firewallConfig as hostFirewallConfig} from './host-firewall-files.js';
+import {sshOption as hostSshOption} from './host-ssh.js';
+import {timeSync as hostTimeSync, unitEnabledCheck as hostUnitEnabled} from './host-units.js';
+import {autoUpdates as hostAutoUpdates} from './host-updates.js';
 import {
   configValue as discordConfigValue,
   distinct as discordDistinct,
@@ -112,6 +129,7 @@ import {
   setupSeparate as zitadelSetupSeparate,
   smtp as zitadelSmtp,
 } from './zitadel.js';
+import {COMPOSE_HARDENING_CHECKS} from './compose-hardening.js';
 import {HOODCLOUD_CHECKS} from './hoodcloud.js';
 import {VAULT_CHECKS} from './vault.js';
 
@@ -131,11 +149,15 @@ const ALL: readonly CheckDef[] = [
   composeNoLiteral,
   composePortsPrivate,
   composeResourceLimits,
+  composeCommandFlags,
+  composeNoRootGroup,
   helmEnvSecretRef,
   helmImagePinned,
   helmIngressHosts,
   helmNoPlaintextSecrets,
   helmValue,
+  helmResourceLimits,
+  helmUrlCredentials,
   k8sEnvSecrets,
   k8sJobCleanup,
   k8sNoSecretData,
@@ -144,6 +166,13 @@ const ALL: readonly CheckDef[] = [
   k8sResourceLimits,
   k8sSecretManager,
   k8sServiceTypes,
+  k8sConfigChecksum,
+  k8sImagePinned,
+  k8sImagePullPolicy,
+  k8sIngressTls,
+  k8sRbacReview,
+  k8sResourceRequests,
+  k8sSecurityContext,
   gitClean,
   gitIgnored,
   gitNeverCommitted,
@@ -182,6 +211,11 @@ const ALL: readonly CheckDef[] = [
   hostFirewall,
   hostScheduled,
   hostSystemdUnit,
+  hostFirewallConfig,
+  hostSshOption,
+  hostTimeSync,
+  hostUnitEnabled,
+  hostAutoUpdates,
   discordConfigValue,
   discordDistinct,
   discordFeatureEnv,
@@ -230,6 +264,7 @@ const ALL: readonly CheckDef[] = [
   zitadelSecretsNotLiteral,
   zitadelSmtp,
   zitadelEndpoint,
+  ...COMPOSE_HARDENING_CHECKS,
   ...HOODCLOUD_CHECKS,
   ...VAULT_CHECKS,
 ];

@@ -78,8 +78,10 @@ Exit codes: 0 dry run, or written and passing; 1 written but checks still fail; 
         for (const s of i.summary) out.push(`  ${s}`);
         for (const n of i.notes) out.push(`  note: ${n}`);
       }
-      out.push('', plan.preview.trimEnd(), '');
-      if (!written) out.push('Dry run: nothing was written (secret values are masked above). Add --write to write it.');
+      if (plan.preview.trim() !== '') out.push('', plan.preview.trimEnd());
+      out.push('');
+      if (plan.changes.changes.length === 0) out.push('Nothing to change: what these generators can do is done; the notes above say what is left to a person.');
+      else if (!written) out.push('Dry run: nothing was written (secret values are masked above). Add --write to write it.');
       else {
         out.push(`Wrote ${written.written.length} file${written.written.length === 1 ? '' : 's'}: ${written.written.join(', ')}`);
         if (written.backups.length > 0) {
@@ -93,6 +95,8 @@ Exit codes: 0 dry run, or written and passing; 1 written but checks still fail; 
       for (const s of shown) out.push(`${s.label}: ${s.value}`);
       io.out.write(`${out.join('\n')}\n`);
     }
+    // Items were offered because they fail; when nothing could be written, they still do.
+    if (v.write && plan.changes.changes.length === 0) return 1;
     if (written) return written.after.every((a) => a.status === 'pass' || a.status === 'skip' || a.status === 'manual') ? 0 : 1;
     return 0;
   },

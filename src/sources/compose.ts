@@ -60,6 +60,29 @@ export interface ComposeService {
   memLimit?: Located<string>;
   cpus?: Located<string>;
   envFiles: string[];
+  /** `pull_policy:` as written (`never` with `build:` means the image is built here, never pulled). */
+  pullPolicy?: Located<string>;
+  /** `command:` as a list of words, interpolated (a string is split on whitespace). */
+  command?: Located<string[]>;
+  /** `group_add:` entries, interpolated; `usedDefault` when a `${VAR:-x}` fell back to x. */
+  groupAdd: ComposeGroup[];
+  /**
+   * Environment entries an opt-in overlay (one passed with `-f`, such as docker-compose.dev.yml)
+   * replaced: they are what runs whenever the project starts without that overlay.
+   */
+  shadowedEnv: ComposeEnvVar[];
+  /** Likewise the image an opt-in overlay replaced. */
+  shadowedImages: Located<string>[];
+}
+
+export interface ComposeGroup {
+  raw: string;
+  value: string;
+  usedDefault: boolean;
+  /** The variables the entry reads, e.g. DOCKER_GID. */
+  refs: string[];
+  file: string;
+  line?: number;
 }
 
 export interface ComposeModel {
@@ -68,6 +91,16 @@ export interface ComposeModel {
   services: Map<string, ComposeService>;
   /** The .env Compose reads for interpolation, when there is one. */
   dotenv?: EnvFile;
+  /**
+   * Files merged on top that Compose does not read by itself (anything but compose.override.*
+   * and docker-compose.override.*): the project also runs without them.
+   */
+  overlays?: string[];
+}
+
+/** compose.override.yaml and docker-compose.override.yml are merged by Compose on its own; other files only with -f. */
+export function isAutoOverride(file: string): boolean {
+  return /(^|\/)(docker-)?compose\.override\.ya?ml$/.test(file);
 }
 
 export interface ComposeInputs {
@@ -81,7 +114,10 @@ export interface ComposeInputs {
 export function buildComposeModel(input: ComposeInputs): ComposeModel {
   const services = new Map<string, ComposeService>();
   const lookup = (name: string) => input.dotenv?.entries.get(name)?.value;
-  for (const y of input.files) {
+  const overlays: string[] = [];
+  for (const [n, y] of input.files.entries()) {
+    const optIn = n > 0 && !isAutoOverride(y.file);
+    if (optIn) overlays.push(y.file);
     const data = y.data;
     if (data === null || data === undefined) continue;
     if (typeof data !== 'object' || Array.isArray(data)) throw new SourceError('a Compose file is a mapping with a services: key', y.file, 1, 1);
@@ -96,15 +132,28 @@ export function buildComposeModel(input: ComposeInputs): ComposeModel {
         throw new SourceError(`service ${name} must be a mapping`, y.file, lineOf(y, at), 1, name);
       }
       const svc = services.get(name) ?? emptyService(name, y.file, lineOf(y, at));
-      mergeService(svc, (body ?? {}) as Record<string, unknown>, y, at, lookup, input);
+      mergeService(svc, (body ?? {}) as Record<string, unknown>, y, at, lookup, input, optIn);
       services.set(name, svc);
     }
   }
-  return {files: input.files.map((f) => f.file), services, dotenv: input.dotenv};
+  return {files: input.files.map((f) => f.file), services, dotenv: input.dotenv, overlays};
 }
 
 function emptyService(name: string, file: string, line: number | undefined): ComposeService {
-  return {name, file, line, build: false, ports: [], environment: new Map(), volumes: [], profiles: [], envFiles: []};
+  return {
+    name,
+    file,
+    line,
+    build: false,
+    ports: [],
+    environment: new Map(),
+    volumes: [],
+    profiles: [],
+    envFiles: [],
+    groupAdd: [],
+    shadowedEnv: [],
+    shadowedImages: [],
+  };
 }
 
 function mergeService(
@@ -114,6 +163,7 @@ function mergeService(
   at: PathKey[],
   lookup: (name: string) => string | undefined,
   input: ComposeInputs,
+  optIn = false,
 ): void {
   const sub = (...p: PathKey[]) => [...at, ...p];
   const where = (...p: PathKey[]) => ({file: y.file, line: lineOf(y, sub(...p))});
@@ -126,11 +176,43 @@ function mergeService(
     }
   };
 
-  if (body.image !== undefined) svc.image = {value: str(body.image, 'image'), ...where('image')};
+  if (body.image !== undefined) {
+    if (optIn && svc.image && svc.image.file !== y.file) svc.shadowedImages.push(svc.image);
+    svc.image = {value: str(body.image, 'image'), ...where('image')};
+  }
   if (body.build !== undefined) svc.build = true;
   if (body.privileged !== undefined) svc.privileged = {value: body.privileged === true || body.privileged === 'true', ...where('privileged')};
   if (body.network_mode !== undefined) svc.networkMode = {value: str(body.network_mode, 'network_mode'), ...where('network_mode')};
   if (Array.isArray(body.profiles)) svc.profiles = body.profiles.map(String);
+  if (body.pull_policy !== undefined) svc.pullPolicy = {value: str(body.pull_policy, 'pull_policy'), ...where('pull_policy')};
+  if (body.command !== undefined && body.command !== null) {
+    const words = Array.isArray(body.command)
+      ? body.command.map((w, n) => str(w, 'command', n))
+      : str(body.command, 'command')
+          .split(/\s+/)
+          .filter((w) => w !== '');
+    svc.command = {value: words, ...where('command')};
+  }
+  if (body.group_add !== undefined) {
+    if (resets(y, sub('group_add'))) svc.groupAdd = [];
+    for (const [n, entry] of asList(body.group_add, y, sub('group_add')).entries()) {
+      const raw = scalarText(entry, y, sub('group_add', n));
+      let done: Interpolated;
+      try {
+        done = interpolate(raw, lookup);
+      } catch (err) {
+        throw located(err, y, sub('group_add', n));
+      }
+      svc.groupAdd.push({
+        raw,
+        value: done.value,
+        usedDefault: done.usedDefault,
+        refs: done.refs,
+        file: y.file,
+        line: lineOf(y, sub('group_add', n)),
+      });
+    }
+  }
   if (body.mem_limit !== undefined) svc.memLimit = {value: String(body.mem_limit), ...where('mem_limit')};
   if (body.cpus !== undefined) svc.cpus = {value: String(body.cpus), ...where('cpus')};
   const limits = (body.deploy as {resources?: {limits?: Record<string, unknown>}} | undefined)?.resources?.limits;
@@ -176,12 +258,19 @@ function mergeService(
       }
     }
   }
-  if (body.environment !== undefined) mergeEnvironment(svc, body.environment, y, sub('environment'), lookup);
+  if (body.environment !== undefined) mergeEnvironment(svc, body.environment, y, sub('environment'), lookup, optIn);
 }
 
-function mergeEnvironment(svc: ComposeService, env: unknown, y: YamlFile, at: PathKey[], lookup: (name: string) => string | undefined): void {
-  if (resets(y, at)) svc.environment = new Map([...svc.environment].filter(([, v]) => v.envFile !== undefined));
+function mergeEnvironment(svc: ComposeService, env: unknown, y: YamlFile, at: PathKey[], lookup: (name: string) => string | undefined, optIn: boolean): void {
+  const shadow = (v: ComposeEnvVar | undefined) => {
+    if (optIn && v && !v.envFile && v.file !== y.file) svc.shadowedEnv.push(v);
+  };
+  if (resets(y, at)) {
+    for (const v of svc.environment.values()) shadow(v);
+    svc.environment = new Map([...svc.environment].filter(([, v]) => v.envFile !== undefined));
+  }
   const set = (key: string, raw: string | undefined, path: PathKey[]) => {
+    shadow(svc.environment.get(key));
     const line = lineOf(y, path);
     if (raw === undefined) {
       const fromDotenv = lookup(key);

@@ -31,6 +31,26 @@ export class HelmValues {
     return undefined;
   }
 
+  /**
+   * Like get, but as Helm merges: a null written at the path or any map above it in a file of
+   * higher precedence deletes what lower files and the chart set (`resources: null`).
+   */
+  resolve(path: string | readonly PathKey[]): HelmValue | undefined {
+    const steps = typeof path === 'string' ? parseValuePath(path) : path;
+    for (let n = this.files.length - 1; n >= 0; n--) {
+      const y = this.files[n]!;
+      const hit = getPath(y.data, steps);
+      if (hit.found) return {value: hit.value, file: y.file, line: lineOf(y, steps), chartDefault: false};
+      for (let k = steps.length - 1; k >= 1; k--) {
+        const above = getPath(y.data, steps.slice(0, k));
+        if (!above.found) continue;
+        if (above.value === null) return {value: null, file: y.file, line: lineOf(y, steps.slice(0, k)), chartDefault: false};
+        break;
+      }
+    }
+    return this.get(steps);
+  }
+
   /** Every (path, value, place) of string leaves across the files, highest precedence winning. */
   leaves(): {path: PathKey[]; value: unknown; file: string; line?: number}[] {
     const seen = new Map<string, {path: PathKey[]; value: unknown; file: string; line?: number}>();

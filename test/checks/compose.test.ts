@@ -511,3 +511,122 @@ describe('compose.no-literal', () => {
     assert.equal(CHECKS.get('compose.no-literal')!.params.safeParse({keys: ['JWT_SECRET'], level: 'info'}).success, false);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// the0's compose shapes (issue 17): a NATS started without a login, group_add falling back to 0,
+// runtime images built here, `${VAR:-}` pass-throughs.
+
+const THE0_SHAPES = lines(
+  'services:', //                                                        1
+  '  nats:', //                                                          2
+  '    image: nats:2.10-alpine', //                                      3
+  '    command: ["-js", "-m", "8222"]', //                               4
+  '  nats-token:', //                                                    5
+  '    image: nats:2.10-alpine', //                                      6
+  '    command: -js --auth=${NATS_TOKEN}', //                            7
+  '  nats-conf:', //                                                     8
+  '    image: nats:2.10-alpine', //                                      9
+  '    command: ["-c", "/etc/nats/auth.conf"]', //                       10
+  '  nats-bare:', //                                                     11
+  '    image: nats:2.10-alpine', //                                      12
+  '  runner:', //                                                        13
+  '    build: {context: ./runtime}', //                                  14
+  '    image: the0/runtime:latest', //                                   15
+  '    pull_policy: never', //                                           16
+  '    group_add:', //                                                   17
+  '      - "${DOCKER_GID:-0}"', //                                       18
+  '  pulled:', //                                                        19
+  '    build: {context: ./runtime}', //                                  20
+  '    image: the0/runtime:latest', //                                   21
+  '    group_add: ["${WORKER_GID:-0}", "docker"]', //                    22
+  '  api:', //                                                           23
+  '    image: ghcr.io/alexanderwanyoike/the0/api:1.14.2', //             24
+  '    environment:', //                                                 25
+  '      THE0_ADMIN_PASSWORD: ${THE0_ADMIN_PASSWORD:-}', //              26
+  '      THE0_ADMIN_EMAIL: root@trading-desk.dev', //                    27
+);
+
+describe('compose.command-flags', () => {
+  const d = dirWith({'compose.yaml': THE0_SHAPES, '.env': 'NATS_TOKEN=8c1f0e7d2b9a4c6e\nWORKER_GID=0\n'});
+  const params = {anyOf: ['--user', '--auth'], deferTo: ['-c', '--config'], expect: 'authentication'};
+
+  test('a command without the flags fails at the command line; the image default fails at the service', async () => {
+    const r = await runCheck('compose.command-flags', d, {...params, services: ['nats', 'nats-bare']});
+    assert.equal(r.status, 'fail');
+    assert.deepEqual(places(r), [
+      ['compose.yaml', 4, 'nats.command'],
+      ['compose.yaml', 12, 'nats-bare.command'],
+    ]);
+    assert.match(r.evidence[1]!.detail, /default command/);
+  });
+
+  test('--flag=value in a string command passes, and the value is not shown', async () => {
+    const r = await runCheck('compose.command-flags', d, {...params, services: ['nats-token']});
+    assert.equal(r.status, 'pass');
+    assert.deepEqual(places(r), [['compose.yaml', 7, 'nats-token.command']]);
+    assert.ok(!JSON.stringify(r).includes('8c1f0e7d2b9a4c6e'));
+  });
+
+  test('a config file flag warns, naming the file', async () => {
+    const r = await runCheck('compose.command-flags', d, {...params, services: ['nats-conf']});
+    assert.equal(r.status, 'warn');
+    assert.match(r.evidence[0]!.detail, /\/etc\/nats\/auth\.conf/);
+  });
+
+  test('params: flags start with a dash', async () => {
+    const r = await runCheck('compose.command-flags', d, {anyOf: ['user']});
+    assert.equal(r.status, 'error');
+  });
+});
+
+describe('compose.no-root-group', () => {
+  test('${DOCKER_GID:-0} with DOCKER_GID unset falls back to root; a variable set to 0 is named', async () => {
+    const d = dirWith({'compose.yaml': THE0_SHAPES, '.env': 'WORKER_GID=0\n'});
+    const r = await runCheck('compose.no-root-group', d);
+    assert.equal(r.status, 'fail');
+    assert.deepEqual(places(r), [
+      ['compose.yaml', 18, 'runner.group_add'],
+      ['compose.yaml', 22, 'pulled.group_add'],
+    ]);
+    assert.match(r.evidence[0]!.detail, /falls back to group 0 \(root\) because DOCKER_GID is not set in \.env/);
+    assert.match(r.evidence[1]!.detail, /joins group 0 \(root\) \(WORKER_GID is 0\)/);
+  });
+
+  test('the socket group set in .env passes', async () => {
+    const d = dirWith({'compose.yaml': THE0_SHAPES, '.env': 'DOCKER_GID=998\nWORKER_GID=997\n'});
+    const r = await runCheck('compose.no-root-group', d);
+    assert.equal(r.status, 'pass');
+    assert.equal(r.evidence.length, 3);
+  });
+});
+
+describe('compose.image-pinned and compose.env on the0 shapes', () => {
+  const d = dirWith({'compose.yaml': THE0_SHAPES, '.env': 'THE0_ADMIN_PASSWORD=\n'});
+
+  test('build: with pull_policy never is a local build, not a floating tag; build: alone still floats', async () => {
+    const r = await runCheck('compose.image-pinned', d, {services: ['runner', 'pulled']});
+    assert.equal(r.status, 'fail');
+    assert.deepEqual(places(r), [['compose.yaml', 21, 'pulled.image']]);
+    const ok = await runCheck('compose.image-pinned', d, {services: ['runner']});
+    assert.equal(ok.status, 'pass');
+    assert.match(ok.evidence[0]!.detail, /built here .*\(pull_policy never\)/);
+  });
+
+  test('reference: ${VAR:-} counts as passing the key, whatever .env holds; a literal is judged as before', async () => {
+    const wired = await runCheck('compose.env', d, {services: ['api'], keys: ['THE0_ADMIN_PASSWORD'], reference: true});
+    assert.equal(wired.status, 'pass');
+    assert.deepEqual(places(wired), [['compose.yaml', 26, 'api.THE0_ADMIN_PASSWORD']]);
+    assert.match(wired.evidence[0]!.detail, /passed from \$\{THE0_ADMIN_PASSWORD\}/);
+    const value = await runCheck('compose.env', d, {services: ['api'], keys: ['THE0_ADMIN_PASSWORD']});
+    assert.equal(value.status, 'fail', 'without reference the empty value still fails');
+    const literal = await runCheck('compose.env', d, {services: ['api'], keys: ['THE0_ADMIN_EMAIL'], reference: true, pattern: '@example\\.com$'});
+    assert.equal(literal.status, 'fail', 'a literal is still held to the pattern');
+  });
+
+  test('resource-limits: level warn, and a service under a profile is named as such', async () => {
+    const p = dirWith({'compose.yaml': lines('services:', '  tool:', '    image: adminer:4.8.1', '    profiles: [dev]')});
+    const r = await runCheck('compose.resource-limits', p, {level: 'warn'});
+    assert.equal(r.status, 'warn');
+    assert.match(r.evidence[0]!.detail, /only with --profile dev/);
+  });
+});

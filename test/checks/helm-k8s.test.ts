@@ -760,3 +760,131 @@ describe('k8s.no-secret-data', () => {
     assert.equal(CHECKS.get('k8s.no-secret-data')!.params.safeParse({any: 1}).success, false);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// the0's chart shapes (issue 17): datastores in the cluster or outside, limits removed by null,
+// development defaults.
+
+const THE0_VALUES = lines(
+  'postgresql:', //                                                                  1
+  '  enabled: false', //                                                             2
+  '  password: the0_password', //                                                    3
+  '  external:', //                                                                  4
+  '    password: "CHANGEME"', //                                                     5
+  'mongodb:', //                                                                     6
+  '  enabled: false', //                                                             7
+  '  external:', //                                                                  8
+  '    connectionString: "mongodb+srv://desk:CHANGEME@db.trading-desk.dev/app"', //  9
+  'nats:', //                                                                        10
+  '  enabled: false', //                                                             11
+  '  external:', //                                                                  12
+  '    host: nats.trading-desk.dev', //                                              13
+  'the0Api:', //                                                                     14
+  '  replicas: 1', //                                                                15
+  '  resources: null', //                                                           16
+  '  env:', //                                                                       17
+  '    FRONTEND_URL: "http://the0.local:30001"', //                                  18
+  'cache:', //                                                                       19
+  '  url: "redis://:Zq81vB2mXc4@cache:6379"', //                                     20
+);
+
+describe('helm checks on the0 shapes', () => {
+  const d = dirWith({'values.yaml': THE0_VALUES});
+  const files = {...HELM, chartDefaults: {'the0Api.resources.limits.memory': '1Gi', 'the0Api.resources.limits.cpu': '1', 'nats.enabled': true}};
+
+  test('helm.value: pattern, reject, atLeast and level', async () => {
+    const url = await runCheck(
+      'helm.value',
+      d,
+      {path: 'the0Api.env.FRONTEND_URL', pattern: '^https://', reject: '\\.local(:|/|$)', expect: 'an https URL'},
+      HELM,
+    );
+    assert.equal(url.status, 'fail');
+    assert.deepEqual(places(url), [['values.yaml', 18, 'the0Api.env.FRONTEND_URL']]);
+    assert.match(url.message, /expected an https URL/);
+    const replicas = await runCheck('helm.value', d, {path: 'the0Api.replicas', atLeast: 2, level: 'warn'}, HELM);
+    assert.equal(replicas.status, 'warn');
+    assert.match(replicas.message, /expected at least 2/);
+    assert.equal((await runCheck('helm.value', d, {path: 'the0Api.replicas', atLeast: 1}, HELM)).status, 'pass');
+  });
+
+  test('helm.resource-limits: resources: null removes the chart default limits; switched-off components are left out', async () => {
+    const r = await runCheck('helm.resource-limits', d, {components: ['the0Api', 'postgresql']}, files);
+    assert.equal(r.status, 'fail');
+    assert.deepEqual(places(r), [['values.yaml', 16, 'the0Api.resources.limits']]);
+    assert.match(r.message, /1 component switched off/);
+    const kept = dirWith({'values.yaml': 'the0Api:\n  replicas: 2\n'});
+    const ok = await runCheck('helm.resource-limits', kept, {components: ['the0Api']}, files);
+    assert.equal(ok.status, 'pass');
+    assert.match(ok.evidence[0]!.detail, /chart defaults/);
+  });
+
+  test("helm.url-credentials: the in-cluster service gets the pack's words; an external host without a login fails", async () => {
+    const params = {enabled: 'nats.enabled', url: 'nats.external.url', host: 'nats.external.host', inCluster: 'no login setting'};
+    const r = await runCheck('helm.url-credentials', d, params, files);
+    assert.equal(r.status, 'fail');
+    assert.deepEqual(places(r), [
+      ['values.yaml', 13, 'nats.external.host'],
+      ['values.yaml', 11, 'nats.enabled'],
+    ]);
+    const inCluster = await runCheck('helm.url-credentials', dirWith({'values.yaml': 'the0Api: {}\n'}), params, files);
+    assert.equal(inCluster.status, 'warn');
+    assert.match(inCluster.message, /nats\.enabled is true: no login setting/);
+    const withLogin = dirWith({'values.yaml': 'nats:\n  enabled: false\n  external:\n    url: "nats://desk:Rb71xQ0pLm@nats.trading-desk.dev:4222"\n'});
+    const ok = await runCheck('helm.url-credentials', withLogin, params, files);
+    assert.equal(ok.status, 'pass');
+    assertNoLeak(ok, ['Rb71xQ0pLm']);
+  });
+
+  test('helm.no-plaintext-secrets: a login inside any connection string; placeholders named; unused sides not judged', async () => {
+    const inUse = [
+      {when: 'postgresql.enabled', inCluster: ['postgresql.password'], external: ['postgresql.external.password']},
+      {when: 'mongodb.enabled', inCluster: ['mongodb.rootPassword'], external: ['mongodb.external.connectionString']},
+    ];
+    const r = await runCheck('helm.no-plaintext-secrets', d, {inUse}, HELM);
+    assert.equal(r.status, 'fail');
+    assert.deepEqual(places(r), [
+      ['values.yaml', 5, 'postgresql.external.password'],
+      ['values.yaml', 9, 'mongodb.external.connectionString'],
+      ['values.yaml', 20, 'cache.url'],
+    ]);
+    assert.match(r.evidence[0]!.detail, /still a template placeholder/);
+    assert.match(r.evidence[1]!.detail, /password inside a connection string, still a template placeholder/);
+    assert.match(r.evidence[2]!.detail, /password inside a connection string \(/);
+    assert.match(r.message, /3 credentials .* \(2 of them still a placeholder\)/);
+    assertNoLeak(r, ['Zq81vB2mXc4', 'the0_password']);
+    // Without the inUse rules, the unused in-cluster password counts too.
+    const all = await runCheck('helm.no-plaintext-secrets', d, {}, HELM);
+    assert.ok(places(all).some(([, line]) => line === 3));
+  });
+
+  test('secret.not-default with inUse judges the credential in use and says so', async () => {
+    const inUse = [{when: 'postgresql.enabled', inCluster: ['postgresql.password'], external: ['postgresql.external.password']}];
+    const r = await runCheck('secret.not-default', d, {helm: ['postgresql.password'], inUse, defaults: ['the0_password']}, HELM);
+    assert.equal(r.status, 'fail');
+    assert.deepEqual(places(r), [
+      ['values.yaml', 5, 'postgresql.external.password'],
+      ['values.yaml', 2, 'postgresql.enabled'],
+    ]);
+    assert.match(r.evidence[0]!.detail, /template placeholder/);
+    assert.match(r.message, /postgresql\.enabled is false/);
+    const urls = [{when: 'mongodb.enabled', inCluster: ['mongodb.rootPassword'], externalUrls: ['mongodb.external.connectionString']}];
+    const m = await runCheck('secret.not-default', d, {helm: ['mongodb.rootPassword'], inUse: urls}, HELM);
+    assert.deepEqual(places(m)[0], ['values.yaml', 9, 'mongodb.external.connectionString (password in URL)']);
+    // Switched on, the in-cluster password is the one judged.
+    const on = dirWith({'values.yaml': THE0_VALUES.replace('postgresql:\n  enabled: false', 'postgresql:\n  enabled: true')});
+    const onR = await runCheck('secret.not-default', on, {helm: ['postgresql.password'], inUse, defaults: ['the0_password']}, HELM);
+    assert.deepEqual(places(onR), [['values.yaml', 3, 'postgresql.password']]);
+    assert.match(onR.evidence[0]!.detail, /shipped default/);
+  });
+
+  test('helm.env-secret-ref ifAbsent: pass leaves a missing variable to another item, still failing a literal', async () => {
+    const none = await runCheck('helm.env-secret-ref', d, {name: 'THE0_ADMIN_PASSWORD', list: 'the0Api.extraEnv', map: 'the0Api.env', ifAbsent: 'pass'}, HELM);
+    assert.equal(none.status, 'pass');
+    assert.match(none.message, /judged separately/);
+    const lit = dirWith({'values.yaml': 'the0Api:\n  env:\n    THE0_ADMIN_PASSWORD: Vd72kQp0xZ\n'});
+    const r = await runCheck('helm.env-secret-ref', lit, {name: 'THE0_ADMIN_PASSWORD', list: 'the0Api.extraEnv', map: 'the0Api.env', ifAbsent: 'pass'}, HELM);
+    assert.equal(r.status, 'fail');
+    assertNoLeak(r, ['Vd72kQp0xZ']);
+  });
+});

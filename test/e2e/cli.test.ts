@@ -209,9 +209,9 @@ describe('shipshape check on fixtures', () => {
     ]) {
       assert.equal(item(report, id).status, 'fail', `${id}: ${item(report, id).message}`);
     }
-    // Every published datastore port is named, on its line.
+    // Every published datastore port is named, on its line, and adminer's (the dev profile's database browser).
     const ports = item(report, 'datastores-private').evidence.map((e) => e.detail.split(':')[0]);
-    assert.deepEqual(ports, ['5432', '27017', '4222', '8222', '9000', '9001']);
+    assert.deepEqual(ports, ['5432', '27017', '4222', '8222', '9000', '9001', '8081']);
     // Every copy of the MongoDB password is found: .env, and the URI in five services.
     const mongo = item(report, 'mongo-credentials').evidence;
     assert.equal(mongo.filter((e) => e.key === 'MONGO_URI (password in URL)').length, 5);

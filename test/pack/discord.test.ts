@@ -240,7 +240,7 @@ describe('the weak fixture', () => {
     for (const s of secretsOf(dir)) assert.ok(!stdout.includes(s), 'a secret value is printed');
   });
 
-  test('generate --write makes the gateway token and the database password pass', async () => {
+  test('generate --write makes the gateway token, the database password and the Compose layout pass', async () => {
     const dir = deployment('discord-weak');
     const env = {SHIPSHAPE_PROGRESS_DIR: tempDir('shipshape-progress-'), HOME: tempDir('shipshape-home-')};
     const before = await checkJson(dir);
@@ -251,11 +251,20 @@ describe('the weak fixture', () => {
     assert.equal(r.stderr, '');
     const out = JSON.parse(r.stdout) as {written: boolean; items: {id: string}[]; after?: {id: string; status: string}[]};
     assert.equal(out.written, true);
-    assert.deepEqual(out.items.map((i) => i.id).sort(), ['bot-mcp-token', 'gateway-token-matches', 'gateway-token-strong', 'postgres-password']);
+    assert.deepEqual(out.items.map((i) => i.id).sort(), [
+      'bot-mcp-token',
+      'gateway-loopback',
+      'gateway-token-matches',
+      'gateway-token-strong',
+      'log-rotation',
+      'postgres-password',
+      'postgres-unpublished',
+      'restart-policy',
+    ]);
     for (const a of out.after ?? []) assert.equal(a.status, 'pass', `${a.id} after generate: ${JSON.stringify(a)}`);
 
     const after = await checkJson(dir);
-    for (const id of ['gateway-token-matches', 'gateway-token-strong', 'bot-mcp-token', 'postgres-password'])
+    for (const id of ['gateway-token-matches', 'gateway-token-strong', 'bot-mcp-token', 'postgres-password', 'postgres-unpublished', 'restart-policy'])
       assert.equal(after.items.get(id)?.status, 'pass', id);
     // One token in the root .env and both bots; one password in .env and both URLs; Compose now reads it.
     const rootEnv = parseEnv(read(dir, '.env'));
@@ -268,8 +277,8 @@ describe('the weak fixture', () => {
     assert.equal(new URL(alpha.DATABASE_URL!).password, encodeURIComponent(rootEnv.POSTGRES_PASSWORD!));
     assert.equal(new URL(beta.DATABASE_URL!).password, encodeURIComponent(rootEnv.POSTGRES_PASSWORD!));
     assert.match(read(dir, 'docker-compose.yml'), /POSTGRES_PASSWORD: \$\{POSTGRES_PASSWORD\}/);
-    // What the generator did not touch still fails: it fixes secrets, not layout.
-    assert.equal(after.items.get('postgres-unpublished')?.status, 'fail');
+    // compose-harden bound the database to loopback in the override file, leaving the base file as it was.
+    assert.match(read(dir, 'docker-compose.override.yml'), /127\.0\.0\.1/);
   });
 });
 

@@ -699,3 +699,62 @@ test('an interpolation error never quotes the value it is in (it may be a secret
     });
   }
 });
+
+describe('opt-in overlays, pull_policy, command and group_add (the0 shapes)', () => {
+  const BASE = [
+    'services:', //                                        1
+    '  api:', //                                           2
+    '    image: ghcr.io/acme/api:latest', //               3
+    '    pull_policy: always', //                          4
+    '    environment:', //                                 5
+    '      JWT_SECRET: base-literal-value', //             6
+    '      LOG_LEVEL: info', //                            7
+    '    command: node server.js --port 3000', //          8
+    '    group_add: ["${DOCKER_GID:-0}", 998]', //         9
+    '',
+  ].join('\n');
+  const OVERLAY = ['services:', '  api:', '    image: node:20-alpine', '    environment:', '      JWT_SECRET: ${JWT_SECRET}', ''].join('\n');
+  const DEV = {composeOverrides: ['docker-compose.override.yml', 'docker-compose.dev.yml']};
+
+  test('an opt-in overlay keeps what it replaced, since the project also runs without it', async () => {
+    const m = await model({'docker-compose.yml': BASE, 'docker-compose.dev.yml': OVERLAY, '.env': 'JWT_SECRET=x\n'}, DEV);
+    assert.deepEqual(m.overlays, ['docker-compose.dev.yml']);
+    const api = m.services.get('api')!;
+    assert.equal(api.image?.file, 'docker-compose.dev.yml');
+    assert.deepEqual(
+      api.shadowedImages.map((i) => [i.file, i.line, i.value]),
+      [['docker-compose.yml', 3, 'ghcr.io/acme/api:latest']],
+    );
+    assert.deepEqual(
+      api.shadowedEnv.map((v) => [v.file, v.line, v.key, v.literal]),
+      [['docker-compose.yml', 6, 'JWT_SECRET', true]],
+    );
+    assert.equal(api.environment.get('JWT_SECRET')?.file, 'docker-compose.dev.yml');
+  });
+
+  test('compose.override.* is merged by Compose itself: what it replaces is gone', async () => {
+    const m = await model({'docker-compose.yml': BASE, 'docker-compose.override.yml': OVERLAY}, DEV);
+    assert.deepEqual(m.overlays, []);
+    const api = m.services.get('api')!;
+    assert.deepEqual(api.shadowedEnv, []);
+    assert.deepEqual(api.shadowedImages, []);
+  });
+
+  test('pull_policy, command words and group_add entries with their fallbacks, located', async () => {
+    const api = await service({'docker-compose.yml': BASE}, 'api');
+    assert.deepEqual([api.pullPolicy?.value, api.pullPolicy?.line], ['always', 4]);
+    assert.deepEqual(api.command?.value, ['node', 'server.js', '--port', '3000']);
+    assert.equal(api.command?.line, 8);
+    assert.deepEqual(
+      api.groupAdd.map((g) => [g.value, g.usedDefault, g.refs, g.line]),
+      [
+        ['0', true, ['DOCKER_GID'], 9],
+        ['998', false, [], 9],
+      ],
+    );
+  });
+
+  test('a group_add entry that is a list is refused at its line', async () => {
+    await rejectsAt({'docker-compose.yml': 'services:\n  api:\n    image: a:1\n    group_add:\n      - [1, 2]\n'}, 'docker-compose.yml', 5, /single value/);
+  });
+});
