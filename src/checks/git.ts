@@ -4,7 +4,8 @@ import {within, type GitRepo} from '../engine/git.js';
 import {redact} from '../engine/redact.js';
 import {result, type CheckResult, type Evidence, count} from '../model/types.js';
 import {defineCheck} from './define.js';
-import {collect, evidenceOf, SelectorShape} from '../deploy/settings.js';
+import {evidenceOf, SelectorShape} from '../deploy/settings.js';
+import {collectInUse, InUse} from './secrets.js';
 
 const Paths = z.array(z.string().min(1)).min(1);
 
@@ -160,6 +161,8 @@ export const valueNeverCommitted = defineCheck({
   summary: "A secret's value (read from the deployment, never printed or passed on a command line) is in no file committed on any branch or tag.",
   params: z.strictObject({
     ...SelectorShape,
+    // Only the credential the deployment connects with is searched for (see secret.*'s inUse).
+    ...InUse,
     /** Values shorter than this are not searched: they would match by chance. */
     minLength: z.number().int().min(1).default(8),
     /** Also look for the value base64-encoded, as a Kubernetes Secret's `data` holds it. */
@@ -178,7 +181,8 @@ export const valueNeverCommitted = defineCheck({
       async (git) => ((await git.state()).kind === 'inside' ? git.blobs(p.maxBlobBytes) : undefined),
       () => undefined,
     );
-    const {occurrences, notes} = await collect(ctx, p);
+    const {occurrences, notes, using} = await collectInUse(ctx, p);
+    notes.push(...using);
     const names = [...p.keys, ...p.urls, ...p.helm].join(', ');
     const byValue = new Map<string, string[]>();
     const short: Evidence[] = [];

@@ -10,7 +10,7 @@ import {collect, evidenceOf, SelectorShape, urlPassword, type Collected, type Oc
  * plus `postgresql.external.*`) connect with only one of the two credentials. Each rule says
  * which Helm paths belong to which side, so a check judges the one in use and says so.
  */
-const InUse = {
+export const InUse = {
   inUse: z
     .array(
       z.strictObject({
@@ -30,7 +30,7 @@ const InUse = {
 type InUseRule = {when: string; inCluster: string[]; external: string[]; externalUrls: string[]};
 
 /** The copies in use: collect() over the selector after each inUse rule has picked its side. */
-async function collectInUse(ctx: Context, p: Selector & {inUse: InUseRule[]}): Promise<Collected & {using: Evidence[]}> {
+export async function collectInUse(ctx: Context, p: Selector & {inUse: InUseRule[]}): Promise<Collected & {using: Evidence[]}> {
   const shadowed = await shadowedCopies(ctx, p);
   const h = p.inUse.length > 0 ? await ctx.helm() : undefined;
   if (!h) {

@@ -234,6 +234,44 @@ describe('git.value-never-committed', () => {
     assertNoLeak(r, [PG, JWT]);
   });
 
+  test("with the chart's own database off, only the outside password is searched, and the message says why", async () => {
+    // The chart's in-cluster default is committed (it is in every clone of the chart), but the
+    // deployment connects to an outside database: that unused value must not fail the item.
+    const unused = 'the0-in-cluster-default-pw';
+    const d = gitRepo(
+      {
+        '.gitignore': 'values.prod.yaml\n',
+        'k8s/values.yaml': lines('postgresql:', '  enabled: true', `  password: ${unused}`),
+        'values.prod.yaml': lines('postgresql:', '  enabled: false', '  external:', `    password: ${PG}`),
+      },
+      ['.gitignore', 'k8s/values.yaml'],
+    );
+    const files = {helmValues: ['k8s/values.yaml', 'values.prod.yaml']};
+    const inUse = [{when: 'postgresql.enabled', inCluster: ['postgresql.password'], external: ['postgresql.external.password']}];
+    const params = {helm: ['postgresql.password'], inUse};
+    const ok = await runCheck('git.value-never-committed', d, params, files);
+    assert.equal(ok.status, 'pass', ok.message);
+    assert.deepEqual(
+      ok.evidence.map((e) => e.key),
+      ['postgresql.external.password', 'postgresql.enabled'],
+    );
+    assert.match(ok.evidence[1]!.detail ?? '', /postgresql\.password is not used/);
+    // Without the rule the unused default is found: the rule is what keeps it out.
+    assert.equal((await runCheck('git.value-never-committed', d, {helm: ['postgresql.password']}, files)).status, 'fail');
+
+    writeFiles(d, {'notes.md': `prod db ${PG}\n`});
+    git(d, 'add', 'notes.md');
+    git(d, 'commit', '-q', '-m', 'notes');
+    const r = await runCheck('git.value-never-committed', d, params, files);
+    assert.equal(r.status, 'fail');
+    assert.deepEqual(places(r), [
+      ['notes.md', undefined, 'postgresql.external.password'],
+      // Why that value, and not the chart's, was searched for.
+      ['values.prod.yaml', 2, 'postgresql.enabled'],
+    ]);
+    assertNoLeak(r, [PG, unused]);
+  });
+
   test('a value at the end of a 3 MB blob is found; maxBlobBytes below its size skips it', async () => {
     const big = `${'x'.repeat(99)}\n`.repeat(30_000) + `tail ${PG}\n`;
     const d = gitRepo({'.gitignore': '.env\n', '.env': `POSTGRES_PASSWORD=${PG}\n`, 'dump.sql': big}, ['.gitignore', 'dump.sql']);
