@@ -90,7 +90,11 @@ Exit codes: 0 dry run, or written and passing; 1 written but checks still fail; 
           out.push('They hold secrets: keep them out of git (ignore *.shipshape-backup-*) and delete them once the new values work.');
         }
         for (const a of written.after) out.push(`  ${a.status.toUpperCase().padEnd(6)} ${a.id}: ${a.message}`);
-        out.push('Restart the services that read these values, e.g. docker compose up -d --force-recreate.');
+        out.push(
+          plan.session.ctx.inputs.mode === 'kubernetes'
+            ? 'Restart the workloads that read these values, e.g. kubectl rollout restart deployment NAME (shipshape rotate does it step by step).'
+            : 'Restart the services that read these values, e.g. docker compose up -d --force-recreate.',
+        );
       }
       for (const s of shown) out.push(`${s.label}: ${s.value}`);
       io.out.write(`${out.join('\n')}\n`);

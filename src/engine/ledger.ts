@@ -191,7 +191,8 @@ export function buildLedger(pack: Pack, outcomes: Iterable<ItemOutcome> | Readon
             : typeof item.confirm === 'string'
               ? {question: item.confirm, askDate: false}
               : {question: item.confirm.question, askDate: item.confirm.askDate ?? false},
-        generator: item.generate?.map((g) => g.generator).join(' + '),
+        // One name per generator: an item may offer the same one for Compose and for Kubernetes.
+        generator: item.generate ? [...new Set(item.generate.map((g) => g.generator))].join(' + ') : undefined,
         answer,
         note: input.notes?.[item.id],
       };
