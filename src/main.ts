@@ -4,7 +4,8 @@ import type {CommandDef} from './commands/define.js';
 import {VERSION} from './version.js';
 
 const ENVIRONMENT = `Environment: NO_COLOR turns colour off; SHIPSHAPE_PROGRESS_DIR moves personal progress
-(default: the XDG config directory).`;
+(default: the XDG config directory); SHIPSHAPE_KUBESEAL_CERT names the sealed-secrets controller's
+certificate (kubeseal --fetch-cert), so generate and rotate write SealedSecrets.`;
 
 function overview(): string {
   const lines = [`shipshape ${VERSION}: walk a self-hosted deployment's production checklist`, '', 'Usage:'];

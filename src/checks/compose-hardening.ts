@@ -15,8 +15,9 @@ import {defineCheck, type CheckDef} from './define.js';
 // service. The Compose model (src/sources/compose.ts) carries what several checks share (ports,
 // volumes, environment, limits); the fields only these checks read (restart, logging,
 // security_opt, cap_add, user, pid, pull_policy, healthcheck, depends_on) are read here from the
-// files themselves: the last file that sets a field wins, and lists Compose appends across
-// override files (cap_add, security_opt) are appended here too.
+// files themselves: mappings (logging, healthcheck, deploy) are merged key by key across the
+// files in order, as Compose does, other values are taken from the last file that sets them, and
+// lists Compose appends across override files (cap_add, security_opt) are appended here too.
 
 const Services = {
   /** Only these services (default: every service, profile services included). */
@@ -29,6 +30,12 @@ interface Field {
   value: unknown;
   file: string;
   line?: number;
+}
+
+/** A field merged across the Compose files, with the file and line each part of it came from. */
+interface Merged extends Field {
+  /** Where the value at `sub` (a path inside the field) was set: the deepest part recorded. */
+  origin: (sub: PathKey[]) => {file: string; line?: number};
 }
 
 interface Compose {
@@ -57,14 +64,65 @@ function serviceBody(y: YamlFile, service: string): Record<string, unknown> | un
   return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
 }
 
-/** A service's field from the last Compose file that sets it, with its line. */
-function fieldOf(files: YamlFile[], service: string, field: string): Field | undefined {
-  for (let i = files.length - 1; i >= 0; i--) {
-    const y = files[i]!;
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * A service's field as Compose merges it over the files in order: a mapping (logging,
+ * healthcheck, deploy) key by key, anything else from the last file that sets it. An override
+ * tagged `!reset` or `!override` replaces instead of merging, and so does a logging block that
+ * names another driver (Compose merges logging options only for the same driver). `build: ./dir`
+ * is read as `{context: ./dir}`. The result keeps the file and line of the last file that sets
+ * the field, and where each part of the value came from.
+ */
+function fieldOf(files: YamlFile[], service: string, field: string): Merged | undefined {
+  let value: unknown;
+  let last: Field | undefined;
+  const origins = new Map<string, {file: string; line?: number}>();
+  const keyOf = (path: PathKey[]) => path.map(String).join('\0');
+  const record = (y: YamlFile, path: PathKey[], v: unknown, depth: number) => {
+    origins.set(keyOf(path), {file: y.file, line: lineOf(y, ['services', service, field, ...path]) ?? last?.line});
+    if (isMapping(v) && depth < 32) for (const [k, sub] of Object.entries(v)) record(y, [...path, k], sub, depth + 1);
+  };
+  const forget = (path: PathKey[]) => {
+    const prefix = keyOf(path);
+    for (const k of [...origins.keys()]) if (path.length === 0 || k === prefix || k.startsWith(`${prefix}\0`)) origins.delete(k);
+  };
+  const merge = (y: YamlFile, path: PathKey[], base: unknown, over: unknown, depth: number): unknown => {
+    const tag = (nodeAt(y.doc, ['services', service, field, ...path]) as {tag?: string} | undefined)?.tag;
+    const otherDriver =
+      field === 'logging' && path.length === 0 && isMapping(base) && isMapping(over) && 'driver' in base && 'driver' in over && base.driver !== over.driver;
+    if (isMapping(base) && isMapping(over) && tag !== '!reset' && tag !== '!override' && !otherDriver && depth < 32) {
+      const out: Record<string, unknown> = {...base};
+      for (const [k, v] of Object.entries(over)) out[k] = merge(y, [...path, k], base[k], v, depth + 1);
+      return out;
+    }
+    forget(path);
+    record(y, path, over, depth);
+    return over;
+  };
+  for (const y of files) {
     const body = serviceBody(y, service);
-    if (body && Object.hasOwn(body, field)) return {value: body[field], file: y.file, line: lineOf(y, ['services', service, field])};
+    if (!body || !Object.hasOwn(body, field)) continue;
+    last = {value: undefined, file: y.file, line: lineOf(y, ['services', service, field])};
+    const v = field === 'build' && typeof body[field] === 'string' ? {context: body[field]} : body[field];
+    value = merge(y, [], value, v, 0);
   }
-  return undefined;
+  if (!last) return undefined;
+  const at = last;
+  return {
+    value,
+    file: at.file,
+    line: at.line,
+    origin: (sub) => {
+      for (let n = sub.length; n >= 0; n--) {
+        const o = origins.get(keyOf(sub.slice(0, n)));
+        if (o) return o;
+      }
+      return at;
+    },
+  };
 }
 
 /**
@@ -85,12 +143,6 @@ function entriesOf(files: YamlFile[], service: string, field: string): Field[] {
     });
   }
   return out;
-}
-
-/** The line of a path in one of the files. */
-function lineAt(files: YamlFile[], file: string, path: PathKey[]): number | undefined {
-  const y = files.find((f) => f.file === file);
-  return y && lineOf(y, path);
 }
 
 function text(v: unknown): string | undefined {
@@ -224,8 +276,7 @@ export const restartPolicy = defineCheck({
         if (value !== undefined && p.allowed.includes(value)) good.push({file: r!.file, line: r!.line, key, detail: `service ${s.name}: restart ${value}`});
         else if (r === undefined && condition === 'any')
           good.push({
-            file: deploy!.file,
-            line: lineAt(c.files, deploy!.file, ['services', s.name, 'deploy', 'restart_policy']) ?? deploy!.line,
+            ...deploy!.origin(['restart_policy']),
             key: `${s.name}.deploy`,
             detail: `service ${s.name}: restart_policy condition any`,
           });
@@ -311,12 +362,7 @@ export const healthcheck = defineCheck({
         const test = Array.isArray(cfg?.test) ? cfg.test.map(String) : text(cfg?.test) === undefined ? undefined : [text(cfg?.test)!];
         const disabled = cfg?.disable === true || test?.[0] === 'NONE';
         if (h && cfg && typeof cfg === 'object' && !disabled && test !== undefined) {
-          good.push({
-            file: h.file,
-            line: h.line,
-            key,
-            detail: `service ${s.name}: ${test[0] === 'CMD' || test[0] === 'CMD-SHELL' ? test.slice(1).join(' ') : test.join(' ')}`,
-          });
+          good.push({...h.origin(['test']), key, detail: `service ${s.name}: healthcheck runs ${programOf(test)}`});
           continue;
         }
         if (h && disabled) {
@@ -339,15 +385,103 @@ export const healthcheck = defineCheck({
     }),
 });
 
+/**
+ * What a healthcheck runs, without its arguments (they may hold a password): the program and a
+ * count of the words. `["CMD", "redis-cli", "-a", "...", "ping"]` is `redis-cli (4 words)`; a
+ * shell command is split on spaces, leading `VAR=value` assignments left out.
+ */
+function programOf(test: string[]): string {
+  const shell = test[0] === 'CMD-SHELL' || (test[0] !== 'CMD' && test.length === 1);
+  const args = test[0] === 'CMD' || test[0] === 'CMD-SHELL' ? test.slice(1) : test;
+  const words = shell
+    ? args
+        .join(' ')
+        .split(/\s+/)
+        .filter((w) => w !== '')
+    : args;
+  const program = words.find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
+  if (program === undefined) return `a command of ${count(words.length, 'word')}`;
+  const name = program.includes('://') || program.includes('@') ? 'a URL' : program;
+  return `${name} (${count(words.length, 'word')})`;
+}
+
+interface Instruction {
+  /** The instruction in upper case: FROM, HEALTHCHECK. */
+  op: string;
+  args: string;
+  line: number;
+}
+
+/** A Dockerfile's instructions, with `\` continuations joined, comments left out, each at its first line. */
+function instructions(body: string): Instruction[] {
+  const out: Instruction[] = [];
+  let open: {text: string; line: number} | undefined;
+  body.split(/\r?\n/).forEach((raw, n) => {
+    if (/^\s*#/.test(raw)) return; // a comment, also inside a continued instruction
+    const continued = /\\\s*$/.test(raw);
+    const part = continued ? raw.replace(/\\\s*$/, '') : raw;
+    if (open) open.text += ` ${part}`;
+    else if (part.trim() !== '') open = {text: part, line: n + 1};
+    if (continued || !open) return;
+    const m = /^\s*(\S+)\s*(.*)$/s.exec(open.text);
+    if (m) out.push({op: m[1]!.toUpperCase(), args: m[2]!.trim(), line: open.line});
+    open = undefined;
+  });
+  if (open) {
+    const m = /^\s*(\S+)\s*(.*)$/s.exec(open.text);
+    if (m) out.push({op: m[1]!.toUpperCase(), args: m[2]!.trim(), line: open.line});
+  }
+  return out;
+}
+
+interface Stage {
+  name?: string;
+  /** The image or earlier stage it starts from. */
+  from: string;
+  /** The line of its last HEALTHCHECK, and whether that one says NONE. */
+  healthcheck?: {line: number; none: boolean};
+}
+
+/** A Dockerfile's build stages, split on FROM. */
+function stagesOf(body: string): Stage[] {
+  const stages: Stage[] = [];
+  for (const i of instructions(body)) {
+    if (i.op === 'FROM') {
+      const words = i.args.split(/\s+/).filter((w) => !w.startsWith('--'));
+      const as = words.findIndex((w) => w.toLowerCase() === 'as');
+      stages.push({from: words[0] ?? '', ...(as > 0 && words[as + 1] ? {name: words[as + 1]} : {})});
+    } else if (i.op === 'HEALTHCHECK' && stages.length > 0) {
+      stages.at(-1)!.healthcheck = {line: i.line, none: /^NONE\b/i.test(i.args)};
+    }
+  }
+  return stages;
+}
+
+/**
+ * The line of the HEALTHCHECK in effect in the stage Compose builds (build.target, or the last
+ * stage): its own, or the one of the earlier stage it starts FROM. `HEALTHCHECK NONE` is none.
+ */
+function stageHealthcheck(stages: Stage[], target: string | undefined): number | undefined {
+  const find = (name: string, before: number) => stages.slice(0, before).findLastIndex((s) => s.name?.toLowerCase() === name.toLowerCase());
+  let n = target === undefined ? stages.length - 1 : find(target, stages.length);
+  for (let hops = 0; n >= 0 && hops < stages.length; hops++) {
+    const stage = stages[n]!;
+    if (stage.healthcheck) return stage.healthcheck.none ? undefined : stage.healthcheck.line;
+    n = find(stage.from, n);
+  }
+  return undefined;
+}
+
 /** The Dockerfile line holding HEALTHCHECK, when the service is built from a Dockerfile inside the deployment. */
 async function builtWithHealthcheck(ctx: Context, c: Compose, s: ComposeService): Promise<{file: string; line: number} | undefined> {
   const b = fieldOf(c.files, s.name, 'build');
   if (!b) return undefined;
-  const cfg = typeof b.value === 'string' ? {context: b.value} : ((b.value ?? {}) as {context?: unknown; dockerfile?: unknown});
+  const cfg = (b.value ?? {}) as {context?: unknown; dockerfile?: unknown; target?: unknown};
   const context = text(cfg.context) ?? '.';
   const dockerfile = text(cfg.dockerfile) ?? 'Dockerfile';
+  const target = text(cfg.target);
   if (/^[a-z]+:\/\//i.test(context) || context.includes('{{')) return undefined;
-  const rel = posix.normalize(posix.join(posix.dirname(b.file), context, dockerfile));
+  const rel = posix.normalize(posix.join(posix.dirname(b.origin(['context']).file), context, dockerfile));
   if (rel.startsWith('../') || posix.isAbsolute(rel)) return undefined;
   let body: string;
   try {
@@ -355,9 +489,8 @@ async function builtWithHealthcheck(ctx: Context, c: Compose, s: ComposeService)
   } catch {
     return undefined;
   }
-  const lines = body.split(/\r?\n/);
-  const n = lines.findIndex((l) => /^\s*HEALTHCHECK\s+(?!NONE\b)/i.test(l));
-  return n < 0 ? undefined : {file: rel, line: n + 1};
+  const line = stageHealthcheck(stagesOf(body), target);
+  return line === undefined ? undefined : {file: rel, line};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -592,9 +725,10 @@ export const pulledImagesPinned = defineCheck({
 // Credentials
 
 /**
- * Passwords inside connection strings in `text`: `scheme://user:password@host`. Returns each
- * password as written (it may hold a `${VAR}` reference). A linear scan, no regular expression
- * over the value.
+ * Passwords inside connection strings in `text`: `scheme://user:password@host`. A linear scan
+ * finds each candidate URL (from its scheme to the next space or quote); urlPassword reads its
+ * password, percent-decoded (`%3Cpassword%3E` is the placeholder `<password>`). A password may
+ * hold a `${VAR}` reference.
  */
 export function urlPasswords(text: string): {scheme: string; password: string}[] {
   const out: {scheme: string; password: string}[] = [];
@@ -607,18 +741,10 @@ export function urlPasswords(text: string): {scheme: string; password: string}[]
     while (start > 0 && /[A-Za-z0-9+.-]/.test(text[start - 1]!)) start--;
     const scheme = text.slice(start, sep);
     if (!/^[A-Za-z]/.test(scheme)) continue;
-    // The userinfo ends at the last @ before the host; it holds no / ? # or whitespace.
-    let at = -1;
-    let i = from;
-    for (; i < text.length; i++) {
-      const ch = text[i]!;
-      if (ch === '@') at = i;
-      else if ('/?#"\' \t\r\n'.includes(ch)) break;
-    }
-    if (at < 0) continue;
-    const userinfo = text.slice(from, at);
-    const colon = userinfo.indexOf(':');
-    if (colon >= 0 && colon < userinfo.length - 1) out.push({scheme, password: userinfo.slice(colon + 1)});
+    let end = from;
+    while (end < text.length && !'"\' \t\r\n'.includes(text[end]!)) end++;
+    const password = urlPassword(text.slice(start, end));
+    if (password) out.push({scheme, password});
   }
 }
 
@@ -627,18 +753,32 @@ function namesAPlace(name: string): boolean {
   return /(?:^|[-_.])(?:file|path|dir|stdin)$|fromenv$/i.test(name);
 }
 
+/** The last word of a flag's name that says it holds a secret: `--requirepass`, `--api-key`, `--db_password`. */
+const SECRET_FLAG_WORD = new Set(['password', 'passwd', 'pass', 'pwd', 'secret', 'token', 'key', 'masterkey', 'requirepass', 'apikey', 'credentials']);
+
+/** `--authenticationDatabase`, `--auth_timeout`, `--session-ttl` are not: the name must end in a secret word. */
+function secretFlagName(name: string): boolean {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .split(/[-_.]/)
+    .filter(Boolean);
+  return SECRET_FLAG_WORD.has((words.at(-1) ?? '').toLowerCase());
+}
+
 /**
  * Flags named like secrets that are given a literal value in a command line: `--requirepass x`,
- * `--masterkey=x`. A value that is a `$` reference, another flag, or a path is not one.
+ * `--masterkey=x`. A value that is a `$` reference, another flag, a path, a number or true/false
+ * is not one.
  */
 export function secretFlags(command: unknown): {name: string; value: string}[] {
   const words = Array.isArray(command) ? command.map((w) => text(w) ?? '') : (text(command) ?? '').split(/\s+/).filter((w) => w !== '');
   const out: {name: string; value: string}[] = [];
   for (let i = 0; i < words.length; i++) {
     const m = /^--?([A-Za-z][\w.-]*)(?:=(.*))?$/.exec(words[i]!);
-    if (!m || !looksSecret(m[1]!) || namesAPlace(m[1]!)) continue;
+    if (!m || !secretFlagName(m[1]!) || namesAPlace(m[1]!)) continue;
     const value = (m[2] ?? words[i + 1] ?? '').replace(/^(["'])(.*)\1$/, '$2');
     if (value === '' || value.includes('$') || value.startsWith('-') || value.startsWith('/')) continue;
+    if (/^\d+(\.\d+)?$/.test(value) || /^(true|false)$/i.test(value)) continue;
     out.push({name: words[i]!.split('=')[0]!, value});
   }
   return out;

@@ -47,12 +47,22 @@ export async function readHostText(root: string, path: string): Promise<HostText
   }
 }
 
-/** The names in a host folder, or undefined when there is none (or it cannot be listed). */
+/** The names in a host folder, or undefined when there is none (or it cannot be listed: use readHostDir to tell). */
 export async function listHostDir(root: string, dir: string): Promise<string[] | undefined> {
   try {
     return await readdir(onRoot(root, dir));
   } catch {
     return undefined;
+  }
+}
+
+/** The names in a host folder; missing when there is none; an error when it is there but cannot be listed. */
+export async function readHostDir(root: string, dir: string): Promise<{names: string[]} | {missing: true} | {error: string; denied: boolean}> {
+  try {
+    return {names: await readdir(onRoot(root, dir))};
+  } catch (err) {
+    if (isMissing(err)) return {missing: true};
+    return {error: `cannot be listed: ${code(err)}`, denied: isDenied(err)};
   }
 }
 

@@ -1,11 +1,11 @@
 // host.auto-updates: security updates install themselves. Debian and Ubuntu: unattended-upgrades,
 // switched on by APT::Periodic in apt.conf.d, with a security origin allowed. Fedora, RHEL and
-// the like: dnf-automatic with its timer enabled and apply_updates on. Read from the host's files.
+// the like: dnf-automatic (dnf5-automatic on dnf5) with its timer enabled and apply_updates on. Read from the host's files.
 import {z} from 'zod';
 import {count, result, type Evidence} from '../model/types.js';
 import {aptPartsOrder, emptyAptConfig, readAptConf, type AptValue} from '../sources/aptConf.js';
 import {defineCheck} from './define.js';
-import {hostEntry, listHostDir, readHostText, Root, underRoot, unreadable} from './host-root.js';
+import {hostEntry, readHostDir, readHostText, Root, underRoot, unreadable} from './host-root.js';
 import {unitEnabled} from './host-units.js';
 
 const APT_HOW = 'install unattended-upgrades and run `dpkg-reconfigure -plow unattended-upgrades` (it writes /etc/apt/apt.conf.d/20auto-upgrades)';
@@ -20,7 +20,7 @@ function periodicOn(v: AptValue | undefined): boolean {
 export const autoUpdates = defineCheck({
   id: 'host.auto-updates',
   summary:
-    'Security updates install without a person: unattended-upgrades switched on by APT::Periodic (Update-Package-Lists and Unattended-Upgrade) with a security origin allowed, or dnf-automatic with its timer enabled and apply_updates on. Skips on hosts with neither apt nor dnf.',
+    'Security updates install without a person: unattended-upgrades switched on by APT::Periodic (Update-Package-Lists and Unattended-Upgrade) with a security origin allowed, or dnf-automatic (or dnf5-automatic) with its timer enabled and apply_updates on. Skips on hosts with neither apt nor dnf.',
   params: z.strictObject({root: Root}),
   run: async (_ctx, p) => {
     if ((await hostEntry(p.root, '/etc/apt')).kind === 'dir') return apt(p.root);
@@ -31,7 +31,11 @@ export const autoUpdates = defineCheck({
 
 async function apt(root: string) {
   const cfg = emptyAptConfig();
-  const parts = aptPartsOrder((await listHostDir(root, '/etc/apt/apt.conf.d')) ?? []).map((n) => `/etc/apt/apt.conf.d/${n}`);
+  const dir = '/etc/apt/apt.conf.d';
+  const listed = await readHostDir(root, dir);
+  // A folder that cannot be listed hides the settings: say so, never "not set".
+  if ('error' in listed) return result('error', unreadable(dir, listed), [{file: dir, detail: listed.error}]);
+  const parts = aptPartsOrder('names' in listed ? listed.names : []).map((n) => `${dir}/${n}`);
   // apt reads apt.conf.d first, then apt.conf, which thus has the last word.
   for (const file of [...parts, '/etc/apt/apt.conf']) {
     const t = await readHostText(root, file);
@@ -81,12 +85,15 @@ async function dnf(root: string) {
   const file = '/etc/dnf/automatic.conf';
   const install = await unitEnabled(root, 'dnf-automatic-install.timer');
   const plain = await unitEnabled(root, 'dnf-automatic.timer');
-  const timer = [install, plain].find((u) => u.enabled);
+  // dnf5 (Fedora 41 and later): dnf5-automatic.timer, which does what /etc/dnf/automatic.conf says.
+  const dnf5 = await unitEnabled(root, 'dnf5-automatic.timer');
+  const timer = [install, plain, dnf5].find((u) => u.enabled);
   if (!timer) {
-    return result('fail', 'dnf-automatic is not scheduled: `dnf install dnf-automatic && systemctl enable --now dnf-automatic-install.timer`', [
-      ...plain.evidence,
-      ...install.evidence,
-    ]);
+    return result(
+      'fail',
+      'dnf-automatic is not scheduled: `dnf install dnf-automatic && systemctl enable --now dnf-automatic-install.timer` (with dnf5: dnf5-automatic.timer, and apply_updates = yes in /etc/dnf/automatic.conf)',
+      [...plain.evidence, ...install.evidence, ...dnf5.evidence],
+    );
   }
   if (timer === install) return result('pass', 'dnf-automatic-install.timer downloads and installs updates', timer.evidence);
   const t = await readHostText(root, file);
@@ -102,14 +109,14 @@ async function dnf(root: string) {
     if (kv && section === 'commands') apply = {value: kv[1]!, line: n + 1};
   });
   if (apply && /^(yes|true|1|on)$/i.test(apply.value)) {
-    return result('pass', 'dnf-automatic.timer runs, and apply_updates is on', [
+    return result('pass', `${timer.unit} runs, and apply_updates is on`, [
       ...timer.evidence,
       {file, line: apply.line, key: 'apply_updates', detail: `apply_updates = ${apply.value}`},
     ]);
   }
   return result(
     'fail',
-    'dnf-automatic.timer runs, but only downloads: set apply_updates = yes in [commands] (and upgrade_type = security to take security fixes only)',
+    `${timer.unit} runs, but only downloads: set apply_updates = yes in [commands] (and upgrade_type = security to take security fixes only)`,
     [
       apply
         ? {file, line: apply.line, key: 'apply_updates', detail: `apply_updates = ${apply.value}`}

@@ -46,7 +46,11 @@ export async function collectInUse(ctx: Context, p: Selector & {inUse: InUseRule
     const sw = h.resolve(rule.when);
     if (!sw || !(sw.value === false || sw.value === 'false')) continue;
     for (const path of rule.inCluster) if (helm.includes(path)) helm.splice(helm.indexOf(path), 1);
-    const url = rule.externalUrls.map((u) => ({u, v: h.resolve(u)})).find((x) => typeof x.v?.value === 'string' && x.v.value !== '');
+    // A connection string with no password in it (the password kept in external.password, or a
+    // login by certificate) leaves the fields to judge.
+    const url = rule.externalUrls
+      .map((u) => ({u, v: h.resolve(u)}))
+      .find((x) => typeof x.v?.value === 'string' && x.v.value !== '' && urlPassword(x.v.value) !== undefined);
     let judged: string;
     if (url) {
       judged = `the password inside ${url.u}`;

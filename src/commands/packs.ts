@@ -17,15 +17,17 @@ export const packs = defineCommand({
   name: 'packs',
   summary: 'List, detect, lint and start packs (built-in, or your own YAML files).',
   usage: 'packs [list|detect|new|schema] [--dir DIR] [--pack DIR] [--out FILE] [--id ID] [--force]\n      packs lint FILE|DIR ... [--format text|json]',
-  help: `packs list: every built-in pack (and with --pack DIR, the packs in that folder): id,
+  help: `packs list: every built-in pack, or with --pack DIR only the packs in that folder: id,
 version, number of items, title, file, and the packs it extends.
 
 packs detect: which packs recognise the deployment in --dir (default: here) and why, which one
-check and the wizard would run, and which are covered by a pack that extends them.
+check and the wizard would run, and which are covered by a pack that extends them. Exit codes:
+0 a pack was chosen; 1 none recognises the folder; 2 usage.
 
 packs lint: checks pack files the way the loader does and says where each problem is
 (file:line:col), then adds warnings (no detect rules, an item that replaces an inherited one).
-Exit codes: 0 no errors (warnings allowed); 1 a pack has errors; 2 usage.
+Exit codes: 0 no errors (warnings allowed); 1 a pack has errors (a file that cannot be read
+counts as one, located at line 1); 2 usage.
 
 packs new: starts a pack from the files in --dir (default: here): .env files, a Compose file,
 Helm values, Kubernetes manifests. It uses the generic checks only and passes packs lint.
@@ -200,6 +202,11 @@ async function scaffold(v: {dir?: string; out?: string; id?: string; force?: boo
   const schemaRef = near && !near.startsWith('../../') ? near : schemaFile;
   const found = await survey(root);
   const text = scaffoldPack(root, found, CHECKS, {id: v.id, schemaRef});
+  // An absolute path is this machine's copy: fine for now, wrong in a repository others clone.
+  if (schemaRef === schemaFile)
+    err.write(
+      `shipshape: the $schema line points at this machine's copy (${schemaFile}); before committing the pack, point it at node_modules/shipshape/${SCHEMA_FILE} in your project\n`,
+    );
   if (!target) {
     out.write(text);
     return 0;

@@ -26,8 +26,14 @@ A value that must not be replaced lightly (ZITADEL's masterkey) asks for its ite
 Kubernetes Secret as a SealedSecret. --show prints the new value; --abandon forgets a rotation
 under way (the files stay as they are).
 
+Only a secret rotates: an item whose generator writes configuration (compose-harden, backups,
+reverse-proxy, ...) is refused; write that with \`shipshape generate --item ID\`. A rotation
+needs personal progress to resume from: when it cannot be saved (SHIPSHAPE_PROGRESS_DIR is not
+a directory you can write), it stops before writing anything, exit 2. A progress file that
+cannot be read is set aside and the rotation stops (exit 2): look at it, then run again.
+
 Exit codes: 0 done or stopped before a step; 1 the checks fail after the write, or the restart
-command failed; 2 usage error.`,
+command failed; 2 usage error, or progress that cannot be read or saved.`,
   options: {
     ...DIR,
     ...PACK,
@@ -60,7 +66,12 @@ command failed; 2 usage error.`,
     ]);
     const session = await openSession({dir: v.dir, pack: v.pack, inputs: v.input ?? []});
     const store = await ProgressStore.open(session.root, session.pack);
+    // A damaged progress file (a step no rotation has, say) is set aside, never guessed at.
+    const recovered = store.recovered
+      ? `The saved progress file could not be read; it was kept as ${store.recovered}. A rotation recorded there is not resumed: look at it (it holds no value), finish or undo that rotation by hand, then run shipshape rotate again.`
+      : undefined;
     if (v.abandon) {
+      if (recovered) out.write(`${recovered}\n`);
       const had = store.get().rotations[v.item];
       store.setRotation(v.item, undefined);
       out.write(
@@ -68,7 +79,8 @@ command failed; 2 usage error.`,
       );
       return 0;
     }
-    if (store.disabled) throw new UsageError(`a rotation needs personal progress to resume from: ${store.disabled}`);
+    if (store.disabled) throw new UsageError(`nothing was written: a rotation needs personal progress to resume from: ${store.disabled}`);
+    if (recovered) throw new UsageError(recovered);
     const io = new PlainIO(process.stdin, out);
     // Nobody left to answer (the end of a pipe, Ctrl+C): the rotation stops before the step.
     const ask = async <T>(q: () => Promise<T>): Promise<T | undefined> => {

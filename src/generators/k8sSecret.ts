@@ -1,6 +1,7 @@
 import type {KeyObject} from 'node:crypto';
 import {Document, isMap, isScalar, parseAllDocuments} from 'yaml';
 import {editYaml} from '../write/yamlEdit.js';
+import {yamlErrorText} from '../sources/yamlDoc.js';
 import {sealValue} from './sealed.js';
 
 /** A key of a Secret: `NAMESPACE/NAME.KEY`, or `NAME.KEY` for the current namespace. */
@@ -39,7 +40,7 @@ function theObject(text: string, file: string): Found | undefined {
   const docs = parseAllDocuments(text);
   if (!Array.isArray(docs)) return undefined;
   const real = docs.filter((d) => d.contents !== null);
-  if (real.some((d) => d.errors.length > 0)) throw new ManifestError(`${file}: ${real.find((d) => d.errors.length > 0)!.errors[0]!.message}`);
+  if (real.some((d) => d.errors.length > 0)) throw new ManifestError(`${file}:${yamlErrorText(real.find((d) => d.errors.length > 0)!.errors[0]!)}`);
   if (real.length === 0) return undefined;
   if (real.length > 1)
     throw new ManifestError(`${file} holds ${real.length} documents; Shipshape writes a Secret only to a file of its own (name another file)`);

@@ -5,7 +5,9 @@ import {evaluate, type Session} from '../engine/session.js';
 import {UsageError} from '../model/errors.js';
 import {readAnswers} from '../store/answers.js';
 import type {ProgressStore, Rotation} from '../store/progress.js';
+import {ROTATION_STEPS} from '../store/progress.js';
 import {BACKUP_INFIX} from '../write/apply.js';
+import {GENERATORS} from './index.js';
 import {secretKeyValue} from './k8sSecret.js';
 import {planGeneration, writeGeneration, type Plan} from './run.js';
 import {parseTarget, servicesOf} from './targets.js';
@@ -17,7 +19,7 @@ import {parseTarget, servicesOf} from './targets.js';
  * is ever saved there: the new one is only in the files written (and read back from them on
  * resume), the old one only in the 0600 backups of the write.
  */
-export const ROTATION_STEPS = ['write', 'restart', 'verify', 'retire'] as const;
+export {ROTATION_STEPS};
 export type RotationStep = (typeof ROTATION_STEPS)[number];
 
 /** What the rotation asks of a person; each front end answers in its own way. */
@@ -59,6 +61,13 @@ export async function rotate(
   const item = session.pack.sections.flatMap((s) => s.items).find((i) => i.id === itemId);
   if (!item) throw new UsageError(`--item ${itemId}: no such item in pack ${session.pack.id}`);
   if (!item.generate) throw new UsageError(`--item ${itemId}: this item offers no generator, so there is nothing to rotate`);
+  // A config generator (Compose hardening, a proxy config, backups, ...) makes no secret: writing
+  // its files is no rotation, and it has no old value to retire.
+  const config = item.generate.find((g) => GENERATORS.get(g.generator)?.config);
+  if (config)
+    throw new UsageError(
+      `--item ${itemId}: its generator ${config.generator} writes configuration, not a secret, so there is nothing to rotate; write it with: shipshape generate --item ${itemId}`,
+    );
   const others = Object.entries(store.get().rotations).filter(([id]) => id !== itemId);
   if (others.length > 0) {
     const [id, r] = others[0]!;
@@ -91,9 +100,19 @@ export async function rotate(
       return {at: 'write', code: 0};
     }
     const now = new Date();
-    const written = {step: 'writing' as const, startedAt: now.toISOString(), stamp: stampOf(now), files: plan.changes.changes.map((c) => c.path)};
+    const written = {
+      step: 'writing' as const,
+      startedAt: now.toISOString(),
+      stamp: stampOf(now),
+      files: plan.changes.changes.map((c) => c.path),
+      // A new file (a Secret manifest not there before) has no backup to compare: that it exists says the write happened.
+      created: plan.changes.changes.filter((c) => c.before === undefined).map((c) => c.path),
+    };
     // Saved before the write: a stop during it is found on resume, and the files then decide.
     save(written);
+    // Nothing to resume from: a new value written now could be lost to a stop, and a second made.
+    if (store.disabled)
+      throw new UsageError(`nothing was written: a rotation needs personal progress to resume from, and it cannot be saved: ${store.disabled}`);
     io.say('Writing…');
     const done = await writeGeneration(plan, {now});
     io.say(`Wrote ${done.written.join(', ')}${done.backups.length > 0 ? `; the old value is kept in ${done.backups.join(', ')} (0600)` : ''}`);
@@ -211,6 +230,7 @@ async function prepare(session: Session, itemId: string, io: RotationIO, replace
 
 /** Whether a write recorded as under way happened: a backup with its stamp differs from the file, or a new file is there. */
 function writeHappened(root: string, rec: Rotation): boolean {
+  if (rec.created.some((file) => existsSync(join(root, file)))) return true;
   return rec.files.some((file) => {
     const abs = join(root, file);
     const backup = backupFile(root, file, rec.stamp);

@@ -177,8 +177,9 @@ async function keepBackupsOutOfGit(session: Session): Promise<void> {
   const r = await session.ctx.run('git', ['rev-parse', '--path-format=absolute', '--git-path', 'info/exclude'], {timeoutMs: 5_000});
   if (!r.ok) return;
   const file = r.stdout.trim();
-  const {appendFileSync, mkdirSync, readFileSync} = await import('node:fs');
+  const {mkdirSync, readFileSync} = await import('node:fs');
   const {dirname} = await import('node:path');
+  const {writeFileAtomicSync} = await import('../write/atomicFile.js');
   let text = '';
   try {
     text = readFileSync(file, 'utf8');
@@ -188,7 +189,12 @@ async function keepBackupsOutOfGit(session: Session): Promise<void> {
   if (text.split(/\r?\n/).includes(BACKUP_PATTERN)) return;
   try {
     mkdirSync(dirname(file), {recursive: true});
-    appendFileSync(file, `${text === '' || text.endsWith('\n') ? '' : '\n'}# Shipshape's backups hold old secrets: never commit them.\n${BACKUP_PATTERN}\n`);
+    // Atomically and never through a symbolic link, like every file Shipshape writes.
+    writeFileAtomicSync(
+      file,
+      `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}# Shipshape's backups hold old secrets: never commit them.\n${BACKUP_PATTERN}\n`,
+      0o644,
+    );
   } catch {
     /* a read-only repository: the README says to keep backups out of commits */
   }

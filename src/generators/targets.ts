@@ -1,12 +1,13 @@
 import type {KeyObject} from 'node:crypto';
-import {type Document, isMap, isScalar, isSeq, parseDocument, Scalar, type YAMLSeq} from 'yaml';
+import {type Document, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, Scalar, visit, type YAMLSeq} from 'yaml';
 import type {Context} from '../engine/context.js';
 import type {ComposeModel, ComposeService} from '../sources/compose.js';
 import {looksSecret} from '../engine/redact.js';
 import {parseEnvText} from '../sources/envFile.js';
+import {urlPassword} from '../deploy/settings.js';
 import {setEnvValue} from '../write/envEdit.js';
 import {editYaml} from '../write/yamlEdit.js';
-import type {PathKey} from '../sources/yamlDoc.js';
+import {type PathKey, yamlErrorText} from '../sources/yamlDoc.js';
 import type {ChangeSet, FileChange} from '../write/changeSet.js';
 import {ManifestError, parseSecretRef, sealedHasKey, secretKeyValue, setSealedKey, setSecretKey, type SecretRef} from './k8sSecret.js';
 
@@ -173,8 +174,11 @@ export class Edits {
       // touched .env (by the one secret-name rule) is masked too, not only the ones replaced.
       if (text !== undefined && ENV_FILE.test(path)) {
         const env = await this.ctx.envFile(path).catch(() => undefined);
-        for (const e of env?.entries.values() ?? []) if (e.value && looksSecret(e.key)) this.secrets.add(e.value);
+        for (const e of env?.entries.values() ?? []) if (e.value && maskedInPreview(e.key)) this.secrets.add(e.value);
       }
+      // The same for YAML (Compose files, Helm values, Secret manifests): the context lines of a
+      // diff must not show a password that sits next to the one replaced.
+      if (text !== undefined && YAML_FILE.test(path)) for (const v of secretsInYaml(text)) this.secrets.add(v);
     }
     this.files.get(path)!.secret ||= secret;
   }
@@ -189,7 +193,7 @@ export class Edits {
     let pending = this.composeSets.get(path);
     if (!pending) {
       pending = {doc: parseDocument(this.files.get(path)!.after), sets: []};
-      if (pending.doc.errors.length > 0) throw new TargetError(`${path}: ${pending.doc.errors[0]!.message}`);
+      if (pending.doc.errors.length > 0) throw new TargetError(`${path}:${yamlErrorText(pending.doc.errors[0]!)}`);
       this.composeSets.set(path, pending);
     }
     const env = pending.doc.getIn(['services', service, 'environment'], true);
@@ -221,6 +225,53 @@ export class Edits {
 }
 
 const ENV_FILE = /(^|\/)\.env[^/]*$/;
+const YAML_FILE = /\.ya?ml$/i;
+
+/**
+ * Settings a preview masks: credentials by the one secret-name rule, and the account names that
+ * act as an access key id (MinIO's root user is its access key; a generated one is half of the
+ * login), which that rule leaves out.
+ */
+function maskedInPreview(key: string): boolean {
+  return looksSecret(key) || /(^|_)ROOT_USER$|ACCESS_KEY(_ID)?$/i.test(key);
+}
+
+/**
+ * Values in a YAML text that a preview must mask: scalars under credential-named keys (the one
+ * secret-name rule), passwords inside connection URLs, and every value of a Kubernetes Secret
+ * (`stringData` as it is, `data` decoded). A text that does not parse gives what it can.
+ */
+export function secretsInYaml(text: string): Set<string> {
+  const out = new Set<string>();
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(text, {uniqueKeys: false}) as Document.Parsed[];
+  } catch {
+    return out;
+  }
+  if (!Array.isArray(docs)) return out;
+  for (const doc of docs) {
+    const kind = doc.get('kind');
+    visit(doc, {
+      Pair(_, pair, path) {
+        if (!isScalar(pair.key)) return;
+        const key = String(pair.key.value);
+        const parent = path.at(-2);
+        const section = isPair(parent) && isScalar(parent.key) ? String(parent.key.value) : undefined;
+        const inSecret = kind === 'Secret' && (section === 'stringData' || section === 'data');
+        if (!isScalar(pair.value) || pair.value.value === null || pair.value.value === undefined) return;
+        const value = String(pair.value.value);
+        if (value === '') return;
+        if (inSecret) out.add(section === 'data' ? Buffer.from(value, 'base64').toString('utf8') : value);
+        // A `${VAR}` reference names where a value lives; it is not one.
+        if ((inSecret || maskedInPreview(key)) && !/^\$\{[^}]*\}$/.test(value)) out.add(value);
+        const inUrl = urlPassword(value);
+        if (inUrl && !/^\$\{[^}]*\}$/.test(inUrl)) out.add(inUrl);
+      },
+    });
+  }
+  return out;
+}
 
 function verifierFor(path: string, meant: string): FileChange['verify'] {
   if (!ENV_FILE.test(path)) return undefined;
@@ -609,7 +660,7 @@ async function helmTarget(ctx: Context, t: Target, edits: Edits): Promise<string
   for (const file of files) {
     const text = await ctx.readText(file);
     const doc = parseDocument(text);
-    if (doc.errors.length > 0) throw new TargetError(`${file}: ${doc.errors[0]!.message}`);
+    if (doc.errors.length > 0) throw new TargetError(`${file}:${yamlErrorText(doc.errors[0]!)}`);
     if (t.kind === 'helm-unset') {
       const node = doc.getIn(path, true);
       if (node === undefined) continue;

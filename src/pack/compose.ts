@@ -97,7 +97,11 @@ export function composePack(own: Pack, bases: readonly BasePack[]): {pack: Pack;
         return;
       }
       const {id: _id, ...fields} = o;
-      entry.item = {...entry.item, ...(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<PackItem>)};
+      const set = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<PackItem>;
+      // A `when` given here narrows the item; it never lifts the condition of the extends entry.
+      const outer = own.extends[entry.via]?.when;
+      if (set.when && outer) set.when = {...outer, ...set.when};
+      entry.item = {...entry.item, ...set};
     }
     overridden.add(o.id);
   });

@@ -186,7 +186,11 @@ export const PackSchema = z
      * this one. An item of this pack wins over an inherited item with the same id.
      */
     extends: z
-      .array(z.union([Slug, z.strictObject({pack: Slug, /** The inherited items apply only when the inputs match. */ when: Condition})]))
+      .array(
+        z.union([Slug, z.strictObject({pack: Slug, /** The inherited items apply only when the inputs match. */ when: Condition.optional()})], {
+          message: 'an extends entry is a pack id, or {pack: ID, when: {INPUT: VALUE}}',
+        }),
+      )
       .default([])
       .transform((list) => list.map((e): {pack: string; when?: Record<string, string | string[]>} => (typeof e === 'string' ? {pack: e} : e))),
     override: z.array(OverrideSchema).default([]),

@@ -240,7 +240,14 @@ async function generate(wizard: Wizard, io: PlainIO, id: string, say: (l?: strin
       say('nothing replaced');
       return;
     }
-    plan = await wizard.planGenerate(id, {replaceExisting: true});
+    // The second plan may be refused too (the files changed meanwhile): said plainly, like the first.
+    try {
+      plan = await wizard.planGenerate(id, {replaceExisting: true});
+    } catch (again) {
+      if (!(again instanceof AnswerError)) throw again;
+      say(`! ${again.message}`);
+      return;
+    }
   }
   say('Will write:');
   for (const s of plan.summary.length > 0 ? plan.summary : ['nothing: the files already hold what this generator makes']) say(`  ${s}`);

@@ -7,7 +7,8 @@
 // - for most keywords the first value obtained wins (a drop-in read by an Include near the top
 //   beats the main file's own line further down);
 // - Include takes several paths, each a glob(7) pattern expanded in lexical order, relative ones
-//   under /etc/ssh; a pattern that matches nothing is ignored; nesting stops at 16 levels;
+//   under /etc/ssh; a pattern that matches nothing is ignored; nesting stops at 16 levels (here a
+//   file is read once in each Match state, so includes that loop end, and at most 256 files);
 // - a Match block runs to the next Match or to the end of the file it is in (a Match inside an
 //   included file ends with that file); for the global settings no connection is known, so only
 //   `Match all` applies, and everything inside any other Match block is ignored;
@@ -42,6 +43,8 @@ export interface SshdConfig {
 
 /** sshd's limit on nested Include. */
 const MAX_DEPTH = 16;
+/** At most this many files are read for one configuration. */
+const MAX_FILES = 256;
 
 /** Old keyword -> the one sshd stores it under (lower case). */
 const ALIASES: Record<string, string> = {
@@ -103,13 +106,17 @@ function segmentRegExp(seg: string): RegExp {
     } else re += c.replace(/[.+^$()|{}\\]/g, '\\$&');
   }
   // As glob(3): a wildcard never matches a leading dot; a pattern that starts with one matches it.
+  // A bracket JavaScript refuses (a range backwards, such as [z-a]) throws: the caller says where.
   return new RegExp(`^${seg.startsWith('.') ? '' : '(?!\\.)'}${re}$`);
 }
 
 const MAGIC = /[*?[]/;
 
-/** The paths an Include pattern names, in lexical order (glob(3) sorts); relative patterns are under /etc/ssh. */
-export async function expandInclude(pattern: string, io: SshdFiles): Promise<string[]> {
+/**
+ * The paths an Include pattern names, in lexical order (glob(3) sorts); relative patterns are under
+ * /etc/ssh. A pattern that is not a valid glob throws, its message starting with `at` (file:line).
+ */
+export async function expandInclude(pattern: string, io: SshdFiles, at?: string): Promise<string[]> {
   const abs = pattern.startsWith('/') ? pattern : `/etc/ssh/${pattern}`;
   const segments = abs.split('/').filter((s) => s !== '');
   let found = ['/'];
@@ -121,8 +128,13 @@ export async function expandInclude(pattern: string, io: SshdFiles): Promise<str
         next.push(`${base}/${seg}`);
         continue;
       }
+      let re: RegExp;
+      try {
+        re = segmentRegExp(seg);
+      } catch {
+        throw new Error(`${at ? `${at}: ` : ''}Include pattern ${JSON.stringify(pattern)} is not a valid glob (${seg})`);
+      }
       const names = await io.list(dir);
-      const re = segmentRegExp(seg);
       for (const n of (names ?? []).filter((x) => re.test(x)).sort()) next.push(`${base}/${n}`);
     }
     found = next;
@@ -138,14 +150,21 @@ export async function expandInclude(pattern: string, io: SshdFiles): Promise<str
 export async function parseSshdConfig(main: string, io: SshdFiles): Promise<SshdConfig> {
   const settings = new Map<string, SshdSetting>();
   const files: string[] = [];
+  // A file read again in the same state (inside a Match block that applies or not) cannot change
+  // the first values: drop-ins that include each other are read once.
+  const done = new Set<string>();
 
-  async function parse(path: string, active: boolean, depth: number, required: boolean): Promise<void> {
+  async function parse(path: string, active: boolean, depth: number, required: boolean, at?: string): Promise<void> {
+    const state = `${active ? 'on' : 'off'} ${path}`;
+    if (done.has(state)) return;
     const text = await io.read(path);
     if (text === undefined) {
       if (required) throw Object.assign(new Error(`${path} does not exist`), {code: 'ENOENT'});
       return;
     }
-    files.push(path);
+    if (done.size >= MAX_FILES) throw new Error(`${at ?? path}: more than ${MAX_FILES} files included`);
+    done.add(state);
+    if (!files.includes(path)) files.push(path);
     // A Match block ends with the file it is in: each file starts in its includer's state.
     let on = active;
     const all = lines(text.replace(/^\uFEFF/, ''));
@@ -161,7 +180,8 @@ export async function parseSshdConfig(main: string, io: SshdFiles): Promise<Sshd
       if (key === 'include') {
         if (depth + 1 > MAX_DEPTH) throw new Error(`${path}:${n + 1}: Include nested more than ${MAX_DEPTH} deep`);
         for (const pattern of parsed.args) {
-          for (const p of await expandInclude(pattern, io)) await parse(p, on, depth + 1, false);
+          const at = `${path}:${n + 1}`;
+          for (const p of await expandInclude(pattern, io, at)) await parse(p, on, depth + 1, false, at);
         }
         continue;
       }

@@ -375,6 +375,15 @@ function checkDocument(doc: Document.Parsed, file: string, lines: LineCounter): 
   return links;
 }
 
+/**
+ * One of yaml's errors as `line:col: message`, without the code frame yaml appends: that frame
+ * quotes the file's line, which may hold a secret.
+ */
+export function yamlErrorText(err: {message: string; linePos?: [{line: number; col: number}] | [{line: number; col: number}, unknown]}): string {
+  const pos = err.linePos?.[0];
+  return `${pos ? `${pos.line}:${pos.col}: ` : ''}invalid YAML: ${firstLine(err.message)}`;
+}
+
 function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }

@@ -51,14 +51,22 @@ export const SeenSchema = z.object({
 });
 export type Seen = z.infer<typeof SeenSchema>;
 
+/** A rotation's steps, in order (src/generators/rotate.ts walks them). */
+export const ROTATION_STEPS = ['write', 'restart', 'verify', 'retire'] as const;
+/** What a rotation record may say: a step still to do, or `writing` (the write may or may not have happened). */
+export const ROTATION_RECORD_STEPS = [...ROTATION_STEPS, 'writing'] as const;
+
 /** A rotation under way: where it stands and what it wrote; the values stay in the files only. */
 export const RotationSchema = z.object({
-  step: z.string(),
+  /** Any other text makes the whole file unreadable (set aside, as any damaged progress): never a jump to a later step. */
+  step: z.enum(ROTATION_RECORD_STEPS),
   startedAt: z.string(),
   /** The backup stamp of its write: the backups named with it hold the old value. */
   stamp: z.optional(z.string()),
   /** The files its write changed, relative to the deployment. */
   files: z._default(z.array(z.string()), []),
+  /** Those of `files` the write creates (they did not exist before it): their names only. */
+  created: z._default(z.array(z.string()), []),
 });
 export type Rotation = z.infer<typeof RotationSchema>;
 

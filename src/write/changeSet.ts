@@ -40,15 +40,22 @@ export function preview(cs: ChangeSet): string {
 
 /**
  * Every occurrence of each secret, and of its URL-encoded and base64 forms (how secrets end up
- * in connection strings and basic-auth headers), replaced by `[secret: N chars]`. One pass,
+ * in connection strings and basic-auth headers), replaced by `[secret: N chars]` (`#2`... for
+ * further secrets of the same length). One pass,
  * longest form first, so a short secret never matches inside a longer one or inside a marker.
  * Secrets of any length are masked: a short one is still a secret.
  */
 export function maskSecrets(text: string, secrets: readonly string[]): string {
   const markers = new Map<string, string>();
-  for (const s of secrets) {
+  // Distinct secrets of one length get distinct markers (`#2`, `#3`): a new value as long as the
+  // old one must still show as a change once both sides are masked.
+  const ofLength = new Map<number, number>();
+  for (const s of new Set(secrets)) {
     if (s === '') continue;
-    const marker = `[secret: ${[...s].length} chars]`;
+    const length = [...s].length;
+    const nth = (ofLength.get(length) ?? 0) + 1;
+    ofLength.set(length, nth);
+    const marker = nth === 1 ? `[secret: ${length} chars]` : `[secret: ${length} chars #${nth}]`;
     for (const form of formsOf(s)) if (!markers.has(form) || form === s) markers.set(form, marker);
   }
   if (markers.size === 0) return text;

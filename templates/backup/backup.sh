@@ -49,20 +49,28 @@ pg_dump_to() {
 
 # mongodump reads the password or connection string from a 0600 config file, never from its
 # command line, where every user of the host could see it.
+# The value goes into a single-quoted YAML scalar, where only ' is special (written twice): a
+# quote or backslash in it stays what it is. The file is removed however the run ends.
+mongo_conf=""
+trap '[ -z "$mongo_conf" ] || rm -f "$mongo_conf"' EXIT
+trap 'exit 1' INT TERM
 mongo_dump_to() {
   if [ -n "$mongo_service" ]; then
     # shellcheck disable=SC2016 # expanded inside the container, from its own environment
     docker compose --project-directory "$compose_dir" exec -T "$mongo_service" sh -c '
-      umask 077; conf="$(mktemp)"; trap "rm -f \"\$conf\"" EXIT
-      printf "password: \"%s\"\n" "$MONGO_INITDB_ROOT_PASSWORD" >"$conf"
+      umask 077; conf="$(mktemp)"; trap "rm -f \"\$conf\"" EXIT; trap "exit 1" INT TERM
+      q="$(printf "\047")"
+      printf "password: %s%s%s\n" "$q" "$(printf "%s" "$MONGO_INITDB_ROOT_PASSWORD" | sed "s/$q/$q$q/g")" "$q" >"$conf"
       mongodump --quiet --config="$conf" --username="$MONGO_INITDB_ROOT_USERNAME" --authenticationDatabase=admin --archive --gzip' >"$1"
   else
     : "${MONGO_URI:?set MONGO_URI in $env_file, or MONGO_COMPOSE_SERVICE}"
-    local conf
-    conf="$(mktemp)"
-    printf 'uri: "%s"\n' "$MONGO_URI" >"$conf"
-    mongodump --quiet --config="$conf" --archive="$1" --gzip || { rm -f "$conf"; return 1; }
-    rm -f "$conf"
+    mongo_conf="$(mktemp)"
+    printf "uri: '%s'\n" "$(printf '%s' "$MONGO_URI" | sed "s/'/''/g")" >"$mongo_conf"
+    local rc=0
+    mongodump --quiet --config="$mongo_conf" --archive="$1" --gzip || rc=1
+    rm -f "$mongo_conf"
+    mongo_conf=""
+    return "$rc"
   fi
 }
 {{/mongo}}

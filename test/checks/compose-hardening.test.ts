@@ -542,8 +542,8 @@ describe('compose.literal-credentials', () => {
   });
 
   test('secretFlags reads --flag value and --flag=value, and leaves references, flags and paths alone', () => {
-    assert.deepEqual(secretFlags(['server', '--auth', 's3cret', '--password=pw', '--token', '${TOKEN}', '--api-key', '--verbose']), [
-      {name: '--auth', value: 's3cret'},
+    assert.deepEqual(secretFlags(['server', '--auth-token', 's3cret', '--password=pw', '--token', '${TOKEN}', '--api-key', '--verbose']), [
+      {name: '--auth-token', value: 's3cret'},
       {name: '--password', value: 'pw'},
     ]);
     assert.deepEqual(secretFlags('start --masterkey "MasterkeyOf32Characters" --tlsMode disabled'), [{name: '--masterkey', value: 'MasterkeyOf32Characters'}]);
@@ -613,5 +613,132 @@ describe('compose.env-placeholders', () => {
     const d = dirWith({'.env': lines('DOMAIN=invoices.example.org', 'TOKEN=Xq3u8Zt1pL0v9RmW2yB7nC4k')});
     chmodSync(join(d, '.env'), 0o600);
     assert.equal((await runCheck('compose.env-placeholders', d)).status, 'pass');
+  });
+});
+
+describe('review fixes', () => {
+  test('a healthcheck names its program, never its arguments', async () => {
+    const d = dirWith({
+      'compose.yaml': lines(
+        'services:',
+        '  cache:',
+        '    image: redis:7.4',
+        '    healthcheck: {test: ["CMD", "redis-cli", "-a", "hunter2hunter2", "ping"]}',
+        '  db:',
+        '    image: postgres:16.4',
+        '    healthcheck:',
+        '      test: ["CMD-SHELL", "PGPASSWORD=pg-pw-1 psql postgres://u:url-pw-2@db/app -c \'select 1\'"]',
+        '  web:',
+        '    image: x:1',
+        '    healthcheck: {test: "wget --password w-pw-3 -qO- http://127.0.0.1/"}',
+      ),
+    });
+    const r = await runCheck('compose.healthcheck', d);
+    assert.equal(r.status, 'pass');
+    const text = JSON.stringify(r);
+    for (const secret of ['hunter2hunter2', 'pg-pw-1', 'url-pw-2', 'w-pw-3']) assert.ok(!text.includes(secret), secret);
+    assert.match(evidenceAt(r, 'compose.yaml', 4, 'cache.healthcheck').detail, /redis-cli \(4 words\)/);
+    assert.match(evidenceAt(r, 'compose.yaml', 8, 'db.healthcheck').detail, /psql/);
+  });
+
+  test('override files merge logging, healthcheck and deploy key by key', async () => {
+    const d = dirWith({
+      'compose.yaml': lines(
+        'services:', //                                         1
+        '  a:', //                                              2
+        '    image: x:1', //                                    3
+        '    logging:', //                                      4
+        '      driver: json-file', //                           5
+        '      options: {max-size: 10m, max-file: "3"}', //     6
+        '    healthcheck:', //                                  7
+        '      test: ["CMD", "true"]', //                       8
+        '    deploy:', //                                       9
+        '      restart_policy: {condition: any}', //            10
+      ),
+      'compose.override.yaml': lines(
+        'services:', //                                         1
+        '  a:', //                                              2
+        '    logging:', //                                      3
+        '      options: {max-size: 50m}', //                    4
+        '    healthcheck:', //                                  5
+        '      interval: 30s', //                               6
+        '    deploy:', //                                       7
+        '      resources: {limits: {memory: 256m}}', //         8
+      ),
+    });
+    const logs = await runCheck('compose.log-rotation', d);
+    assert.equal(logs.status, 'pass', JSON.stringify(logs));
+    assert.match(logs.evidence[0]!.detail, /max-size 50m, max-file 3/);
+    const health = await runCheck('compose.healthcheck', d);
+    assert.equal(health.status, 'pass', JSON.stringify(health));
+    assert.deepEqual(places(health), [['compose.yaml', 8, 'a.healthcheck']]);
+    const restart = await runCheck('compose.restart-policy', d);
+    assert.equal(restart.status, 'pass', JSON.stringify(restart));
+    assert.deepEqual(places(restart), [['compose.yaml', 10, 'a.deploy']]);
+  });
+
+  test('an override that names another logging driver replaces the block, options and all', async () => {
+    const d = dirWith({
+      'compose.yaml': lines('services:', '  a:', '    image: x:1', '    logging: {driver: json-file, options: {max-size: 10m, max-file: "3"}}'),
+      'compose.override.yaml': lines('services:', '  a:', '    logging: {driver: awsfirelens}'),
+    });
+    const r = await runCheck('compose.log-rotation', d);
+    assert.equal(r.status, 'fail');
+    assert.deepEqual(places(r), [['compose.override.yaml', 3, 'a.logging']]);
+    assert.match(r.evidence[0]!.detail, /awsfirelens without options\.max-size/);
+  });
+
+  test('urlPasswords decodes the password, so an encoded placeholder is one', async () => {
+    assert.deepEqual(urlPasswords('postgres://u:%3Cpassword%3E@db/app'), [{scheme: 'postgres', password: '<password>'}]);
+    assert.deepEqual(urlPasswords('x amqp://u:p%40ss@mq/ y'), [{scheme: 'amqp', password: 'p@ss'}]);
+    const r = await runCheck(
+      'compose.literal-credentials',
+      dirWith({'compose.yaml': lines('services:', '  a:', '    image: x:1', '    environment:', '      DB_URL: postgres://u:%3Cpassword%3E@db/app')}),
+    );
+    assert.equal(r.status, 'fail');
+    assert.match(r.evidence[0]!.detail, /template placeholder/);
+  });
+
+  test('secretFlags wants a secret word at the end of the flag name, and a value that is not a number or a boolean', () => {
+    assert.deepEqual(secretFlags('mongod --authenticationDatabase admin --auth_timeout 5 --session-ttl 3600'), []);
+    assert.deepEqual(secretFlags(['--api-key', '42', '--use-token', 'true', '--secret=false']), []);
+    assert.deepEqual(secretFlags('start --masterkey x --requirepass y'), [
+      {name: '--masterkey', value: 'x'},
+      {name: '--requirepass', value: 'y'},
+    ]);
+  });
+
+  test('only the HEALTHCHECK of the stage Compose builds counts', async () => {
+    const d = dirWith({
+      'compose.yaml': lines(
+        'services:',
+        '  last:',
+        '    build: ./last',
+        '  target:',
+        '    build: {context: ./target, target: runtime}',
+        '  inherit:',
+        '    build: ./inherit',
+        '  none:',
+        '    build: ./none',
+      ),
+      // The HEALTHCHECK is in the build stage only: the final image has none.
+      'last/Dockerfile': lines('FROM node:20 AS build', 'HEALTHCHECK CMD true', 'FROM \\', '  alpine:3.20', 'RUN true'),
+      // The target stage has one, at its own line; the last stage does not.
+      'target/Dockerfile': lines('FROM alpine:3.20 AS runtime', 'RUN true \\', '  && true', 'HEALTHCHECK CMD true', 'FROM alpine:3.20 AS debug'),
+      // A stage built FROM an earlier stage keeps its HEALTHCHECK.
+      'inherit/Dockerfile': lines('FROM alpine:3.20 AS base', 'HEALTHCHECK CMD true', 'FROM base', 'RUN true'),
+      // HEALTHCHECK NONE after one turns it off.
+      'none/Dockerfile': lines('FROM alpine:3.20', 'HEALTHCHECK CMD true', 'HEALTHCHECK NONE'),
+    });
+    const r = await runCheck('compose.healthcheck', d);
+    assert.equal(r.status, 'fail');
+    assert.deepEqual(
+      r.evidence.filter((e) => /no healthcheck/.test(e.detail)).map((e) => e.key),
+      ['last.healthcheck', 'none.healthcheck'],
+    );
+    const ok = await runCheck('compose.healthcheck', d, {services: ['target', 'inherit']});
+    assert.equal(ok.status, 'pass');
+    evidenceAt(ok, 'target/Dockerfile', 4, 'target.healthcheck');
+    evidenceAt(ok, 'inherit/Dockerfile', 2, 'inherit.healthcheck');
   });
 });

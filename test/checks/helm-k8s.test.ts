@@ -878,6 +878,29 @@ describe('helm checks on the0 shapes', () => {
     assert.match(onR.evidence[0]!.detail, /shipped default/);
   });
 
+  test('secret.not-default with inUse: a connection string with no password in it leaves the password field to judge', async () => {
+    const values = lines(
+      'postgresql:',
+      '  enabled: false',
+      '  password: the0_password',
+      '  external:',
+      '    connectionString: postgres://app@pg.trading-desk.dev:5432/app',
+      '    password: the0_password',
+    );
+    const inUse = [
+      {
+        when: 'postgresql.enabled',
+        inCluster: ['postgresql.password'],
+        external: ['postgresql.external.password'],
+        externalUrls: ['postgresql.external.connectionString'],
+      },
+    ];
+    const r = await runCheck('secret.not-default', dirWith({'values.yaml': values}), {helm: ['postgresql.password'], inUse, defaults: ['the0_password']}, HELM);
+    assert.equal(r.status, 'fail');
+    assert.deepEqual(places(r)[0], ['values.yaml', 6, 'postgresql.external.password']);
+    assert.match(r.evidence[0]!.detail, /shipped default/);
+  });
+
   test('helm.env-secret-ref ifAbsent: pass leaves a missing variable to another item, still failing a literal', async () => {
     const none = await runCheck('helm.env-secret-ref', d, {name: 'THE0_ADMIN_PASSWORD', list: 'the0Api.extraEnv', map: 'the0Api.env', ifAbsent: 'pass'}, HELM);
     assert.equal(none.status, 'pass');

@@ -88,6 +88,28 @@ describe('host.auto-updates', () => {
     assert.equal((await check('host.auto-updates', hostTree({'/etc/dnf/dnf.conf': lines('[main]')}))).status, 'fail');
   });
 
+  test('dnf5: dnf5-automatic.timer with apply_updates on passes, without it fails at the timer', async () => {
+    const timer: [string, string] = ['etc/systemd/system/timers.target.wants/dnf5-automatic.timer', '/usr/lib/systemd/system/dnf5-automatic.timer'];
+    const on = await check('host.auto-updates', hostTree({'/etc/dnf/automatic.conf': lines('[commands]', 'apply_updates = yes')}, [timer]));
+    assert.equal(on.status, 'pass', on.message);
+    assert.match(on.message, /dnf5-automatic\.timer runs/);
+    const off = await check('host.auto-updates', hostTree({'/etc/dnf/automatic.conf': lines('[commands]', 'apply_updates = no')}, [timer]));
+    assert.equal(off.status, 'fail');
+    assert.match(off.message, /dnf5-automatic\.timer runs, but only downloads/);
+  });
+
+  test('an apt.conf.d that cannot be listed is an error naming it, never "not set"', async () => {
+    // Root lists every mode, so a link to itself (ELOOP) stands for a folder that cannot be listed (EACCES).
+    const root = hostTree({'/usr/bin/unattended-upgrade': ''}, [['etc/apt/apt.conf.d', 'apt.conf.d']]);
+    const r = await check('host.auto-updates', root);
+    assert.equal(r.status, 'error', r.message);
+    assert.match(r.message, /\/etc\/apt\/apt\.conf\.d cannot be listed: ELOOP/);
+    assert.deepEqual(
+      r.evidence.map((e) => e.file),
+      ['/etc/apt/apt.conf.d'],
+    );
+  });
+
   test('neither apt nor dnf: skip, saying so', async () => {
     const r = await check('host.auto-updates', hostTree({'/etc/hostname': 'x\n'}));
     assert.equal(r.status, 'skip');
@@ -157,6 +179,65 @@ describe('host.firewall-config', () => {
       open.evidence.map((e) => [e.file, e.line]),
       [['/etc/nftables.conf', 4]],
     );
+  });
+
+  test('ufw installed but off (as Ubuntu ships it) lets another firewall decide; alone it fails at ENABLED', async () => {
+    const off = {'/etc/ufw/ufw.conf': lines('# /etc/ufw/ufw.conf', 'ENABLED=no'), '/etc/default/ufw': lines('DEFAULT_INPUT_POLICY="DROP"')};
+    const nftOn = await check('host.firewall-config', hostTree({...off, '/etc/nftables.conf': nft('inet', 'drop')}, [enabled('nftables.service')]));
+    assert.equal(nftOn.status, 'pass', nftOn.message);
+    assert.match(nftOn.message, /nftables loads/);
+    const nftOpen = await check('host.firewall-config', hostTree({...off, '/etc/nftables.conf': nft('inet', 'accept')}, [enabled('nftables.service')]));
+    assert.equal(nftOpen.status, 'fail');
+    assert.match(nftOpen.message, /accepts incoming traffic by default: give the input chain/);
+    const link: [string, string] = ['etc/systemd/system/multi-user.target.wants/firewalld.service', '/usr/lib/systemd/system/firewalld.service'];
+    const fwd = await check('host.firewall-config', hostTree({...off, '/etc/firewalld/firewalld.conf': lines('DefaultZone=public')}, [link]));
+    assert.equal(fwd.status, 'pass', fwd.message);
+    const alone = await check('host.firewall-config', hostTree(off));
+    assert.equal(alone.status, 'fail');
+    assert.match(alone.message, /ufw is installed but not enabled at boot \(ENABLED=no\), and no other firewall is set up/);
+    assert.deepEqual(
+      alone.evidence.map((e) => [e.file, e.line]),
+      [['/etc/ufw/ufw.conf', 2]],
+    );
+  });
+
+  test('nftables: the input chain in a file included by a glob counts; includes that loop are read once', async () => {
+    const main = lines('#!/usr/sbin/nft -f', 'flush ruleset', 'include "/etc/nftables.d/*.nft"');
+    const r = await check(
+      'host.firewall-config',
+      hostTree(
+        {
+          '/etc/nftables.conf': main,
+          '/etc/nftables.d/10-filter.nft': nft('inet', 'drop'),
+          '/etc/nftables.d/20-more.nft': lines('include "/etc/nftables.d/*.nft"', 'include "nftables.conf"'),
+        },
+        [enabled('nftables.service')],
+      ),
+    );
+    assert.equal(r.status, 'pass', r.message);
+    assert.match(r.message, /\/etc\/nftables\.conf and the 2 files it includes/);
+    assert.deepEqual(
+      r.evidence.map((e) => [e.file, e.line]),
+      [['/etc/nftables.d/10-filter.nft', 4]],
+    );
+  });
+
+  test('nftables: an include that cannot be read, is missing, or is not a valid glob is an error at the include', async () => {
+    const main = (inc: string) => lines('flush ruleset', `include "${inc}"`);
+    // Root reads every mode: a folder where a file is expected stands for one that cannot be read.
+    const bad = await check(
+      'host.firewall-config',
+      hostTree({'/etc/nftables.conf': main('/etc/nftables.d/*.nft'), '/etc/nftables.d/10-filter.nft/x': ''}, [enabled('nftables.service')]),
+    );
+    assert.equal(bad.status, 'error', bad.message);
+    assert.match(bad.message, /\/etc\/nftables\.conf:2: include "\/etc\/nftables\.d\/\*\.nft": \/etc\/nftables\.d\/10-filter\.nft /);
+    assert.equal(bad.evidence[0]?.file, '/etc/nftables.d/10-filter.nft');
+    const missing = await check('host.firewall-config', hostTree({'/etc/nftables.conf': main('/etc/filter.nft')}, [enabled('nftables.service')]));
+    assert.equal(missing.status, 'error', missing.message);
+    assert.match(missing.message, /\/etc\/filter\.nft does not exist/);
+    const glob = await check('host.firewall-config', hostTree({'/etc/nftables.conf': main('/etc/nftables.d/[z-a].nft')}, [enabled('nftables.service')]));
+    assert.equal(glob.status, 'error', glob.message);
+    assert.match(glob.message, /\/etc\/nftables\.conf:2: Include pattern .* is not a valid glob/);
   });
 
   test('nftables.conf present but the service not enabled: nothing loads it', async () => {

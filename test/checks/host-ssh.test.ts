@@ -5,7 +5,7 @@
 // programs, and by the real sshd when this machine has one.
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
-import {chmodSync, existsSync, mkdirSync, writeFileSync} from 'node:fs';
+import {chmodSync, existsSync, mkdirSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, test} from 'node:test';
 import {normalValue} from '../../src/checks/host-ssh.js';
@@ -112,9 +112,40 @@ describe('parseSshdConfig', () => {
     assert.equal(s.kbdinteractiveauthentication, 'no @/etc/ssh/sshd_config:1');
   });
 
-  test('an Include loop stops at sshd’s depth limit with a located error, and a missing main file says ENOENT', async () => {
-    await assert.rejects(parseSshdConfig(MAIN, memory({[MAIN]: lines('Include /etc/ssh/sshd_config')})), /sshd_config:1: Include nested more than 16 deep/);
+  test('a chain of includes deeper than sshd’s limit is a located error, and a missing main file says ENOENT', async () => {
+    const chain: Record<string, string> = {[MAIN]: lines('Include /etc/ssh/c/1.conf')};
+    for (let i = 1; i <= 17; i++) chain[`/etc/ssh/c/${i}.conf`] = lines(`Include /etc/ssh/c/${i + 1}.conf`);
+    await assert.rejects(parseSshdConfig(MAIN, memory(chain)), /c\/16\.conf:1: Include nested more than 16 deep/);
     await assert.rejects(parseSshdConfig(MAIN, memory({})), (err: NodeJS.ErrnoException) => err.code === 'ENOENT');
+  });
+
+  test('files that include each other (or themselves) are read once, and the first value still wins', async () => {
+    const cfg = await parseSshdConfig(
+      MAIN,
+      memory({
+        [MAIN]: lines('Include /etc/ssh/sshd_config.d/*.conf', 'Include /etc/ssh/sshd_config', 'PermitRootLogin yes'),
+        '/etc/ssh/sshd_config.d/a.conf': lines('Include /etc/ssh/sshd_config.d/b.conf', 'PasswordAuthentication no'),
+        '/etc/ssh/sshd_config.d/b.conf': lines('Include /etc/ssh/sshd_config.d/a.conf', 'PermitRootLogin no'),
+      }),
+    );
+    assert.deepEqual(cfg.files, [MAIN, '/etc/ssh/sshd_config.d/a.conf', '/etc/ssh/sshd_config.d/b.conf']);
+    assert.equal(cfg.settings.get('permitrootlogin')?.file, '/etc/ssh/sshd_config.d/b.conf');
+    assert.equal(cfg.settings.get('passwordauthentication')?.file, '/etc/ssh/sshd_config.d/a.conf');
+  });
+
+  test('a file read inside a Match block that does not apply is read again when included globally', async () => {
+    const s = await settings({
+      [MAIN]: lines('Match User x', '  Include /etc/ssh/x.conf', 'Match all', 'Include /etc/ssh/x.conf'),
+      '/etc/ssh/x.conf': lines('PermitRootLogin no'),
+    });
+    assert.deepEqual(s, {permitrootlogin: 'no @/etc/ssh/x.conf:1'});
+  });
+
+  test('an Include pattern that is not a valid glob is an error at its file and line', async () => {
+    await assert.rejects(
+      parseSshdConfig(MAIN, memory({[MAIN]: lines('PermitRootLogin no', 'Include /etc/ssh/sshd_config.d/[z-a]*.conf'), '/etc/ssh/sshd_config.d/a.conf': 'X'})),
+      /^Error: \/etc\/ssh\/sshd_config:2: Include pattern "\/etc\/ssh\/sshd_config.d\/\[z-a\]\*\.conf" is not a valid glob/,
+    );
   });
 
   test('CRLF line ends and a BOM read the same', async () => {
@@ -233,6 +264,13 @@ describe('host.ssh-option with sshd -T', () => {
     assert.match(missing.message, /not installed here/);
   });
 
+  test('an Include with a bad glob: the check errors at the file and line, not with a bare SyntaxError', async () => {
+    const root = hostTree({[MAIN]: lines('Include sshd_config.d/[z-a].conf', 'PermitRootLogin no'), '/etc/ssh/sshd_config.d/a.conf': 'X\n'});
+    const r = await runCheck('host.ssh-option', tempDir(), {...ROOT_LOGIN, root});
+    assert.equal(r.status, 'error');
+    assert.match(r.message, /\/etc\/ssh\/sshd_config:1: Include pattern "sshd_config\.d\/\[z-a\]\.conf" is not a valid glob/);
+  });
+
   test('a host tree other than / never runs sshd', async () => {
     const root = hostTree({[MAIN]: lines('PermitRootLogin no')});
     const sshd = fakeSshd(lines('permitrootlogin yes'));
@@ -243,6 +281,13 @@ describe('host.ssh-option with sshd -T', () => {
   const real = '/usr/sbin/sshd';
   test('the real sshd -T -f on a test config agrees with the files', async (t) => {
     if (!existsSync(real)) return unavailable(t, `${real} is not installed on this machine (Debian: openssh-server)`);
+    // sshd -T wants its privilege separation directory, which the service makes when it starts
+    // (systemd's RuntimeDirectory); in a container where sshd never ran, make it for the test.
+    const privsep = '/run/sshd';
+    if (!existsSync(privsep) && process.getuid?.() === 0) {
+      mkdirSync(privsep, {mode: 0o755});
+      t.after(() => rmSync(privsep, {recursive: true, force: true}));
+    }
     const dir = tempDir('shipshape-sshd-real-');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'hostkey')]);
     mkdirSync(join(dir, 'd'));
@@ -252,7 +297,11 @@ describe('host.ssh-option with sshd -T', () => {
       lines(`HostKey ${join(dir, 'hostkey')}`, `Include ${join(dir, 'd')}/*.conf`, 'PasswordAuthentication yes', 'Match User x', '  PermitRootLogin yes'),
     );
     const r = await runCheck('host.ssh-option', tempDir(), {option: 'PasswordAuthentication', pass: ['no'], sshd: real, config: join(dir, 'sshd_config')});
-    // Without root (or without the sshd user) sshd -T refuses; the files then decide the same way.
+    // Without root or the sshd user, sshd -T refuses and the check reads the files alone: that
+    // would compare nothing with the real sshd.
+    const notUsed = /sshd -T not used: (.*)$/.exec(r.message);
+    if (notUsed) return unavailable(t, `sshd -T cannot run here: ${notUsed[1]}`);
+    assert.match(r.message, /\(sshd -T\)/);
     assert.equal(r.status, 'pass', r.message);
     assert.deepEqual(
       r.evidence.map((e) => [e.file, e.line]),

@@ -6,7 +6,10 @@ import {cpSync, existsSync, readdirSync, readFileSync, renameSync, writeFileSync
 import {join} from 'node:path';
 import {beforeEach, describe, test} from 'node:test';
 import {parse as dotenvParse} from 'dotenv';
+import {PassThrough} from 'node:stream';
+import {runPlain} from '../../src/plain/plainWizard.js';
 import {ANSWERS_FILE} from '../../src/store/answers.js';
+import {AnswerError, Wizard} from '../../src/wizard/controller.js';
 import {CLI, REPO, runCli, tempDir} from '../support/helpers.js';
 import {Term} from '../support/pty.js';
 
@@ -355,6 +358,42 @@ describe('plain mode', () => {
     assert.match(r.out, /^written: \.env$/m);
     assert.notEqual(key(), before);
     for (const v of [key(), before]) assert.ok(!r.out.includes(v), 'no key printed');
+  });
+
+  test('g on a guarded value: a second refusal, once the id is typed, is said plainly, not as an internal error', async () => {
+    const z = tempDir('shipshape-plain-zitadel-');
+    cpSync(join(REPO, 'test', 'fixtures', 'zitadel-compose-hardened'), z, {recursive: true});
+    renameSync(join(z, 'env.fixture'), join(z, '.env'));
+    const before = dotenvParse(readFileSync(join(z, '.env'))).ZITADEL_MASTERKEY;
+    const saved = process.env.SHIPSHAPE_PROGRESS_DIR;
+    process.env.SHIPSHAPE_PROGRESS_DIR = progress;
+    try {
+      const wizard = await Wizard.open({dir: z, who: 'alice'});
+      // The replacing plan is refused too (the files changed meanwhile, say): the first call is the real one.
+      const real = wizard.planGenerate.bind(wizard);
+      let calls = 0;
+      wizard.planGenerate = async (id, o) => {
+        calls++;
+        if (o?.replaceExisting) throw new AnswerError('masterkey-length: .env changed since it was read; nothing was planned');
+        return real(id, o);
+      };
+      const stdin = new PassThrough();
+      const out = new PassThrough();
+      const err = new PassThrough();
+      let text = '';
+      out.on('data', (d: Buffer) => (text += d));
+      err.on('data', (d: Buffer) => (text += d));
+      stdin.end(['@masterkey-length', 'g', 'masterkey-length', 'q', ''].join('\n'));
+      const code = await runPlain(wizard, out, stdin as unknown as NodeJS.ReadStream, err);
+      assert.equal(code, 0, text);
+      assert.equal(calls, 2);
+      assert.match(text, /^! masterkey-length: \.env changed since it was read; nothing was planned$/m);
+      assert.doesNotMatch(text, /^Will write:/m);
+      assert.equal(dotenvParse(readFileSync(join(z, '.env'))).ZITADEL_MASTERKEY, before);
+    } finally {
+      if (saved === undefined) delete process.env.SHIPSHAPE_PROGRESS_DIR;
+      else process.env.SHIPSHAPE_PROGRESS_DIR = saved;
+    }
   });
 
   test('with no terminal and no --plain it says so and points at check', async () => {

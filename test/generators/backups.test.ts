@@ -214,3 +214,77 @@ describe('backups: against a real PostgreSQL', () => {
     if (REQUIRE_SERVICES) assert.ok(pg.version);
   });
 });
+
+describe('backups: the MongoDB config file', () => {
+  // Fake tools on PATH: pg_dump and mongodump write a dump; mongodump also keeps a copy of the
+  // config it was given (and its path), and with FAKE_MONGO_KILL=1 has its caller killed
+  // (SIGTERM) while it runs. docker runs the `sh -c` script it is given here, as the container would.
+  function fakeTools(): string {
+    const bin = tempDir('shipshape-backups-bin-');
+    const write = (name: string, text: string) => {
+      writeFileSync(join(bin, name), text);
+      chmodSync(join(bin, name), 0o755);
+    };
+    write('pg_dump', '#!/bin/sh\nfor a in "$@"; do case "$a" in --file=*) echo dump >"${a#--file=}" ;; esac; done\n');
+    write(
+      'mongodump',
+      [
+        '#!/bin/sh',
+        'out=',
+        'for a in "$@"; do case "$a" in --config=*) cp "${a#--config=}" "$CAPTURE"; echo "${a#--config=}" >"$CAPTURE.path" ;; --archive=*) out="${a#--archive=}" ;; esac; done',
+        'if [ -n "$out" ]; then echo archive >"$out"; else echo archive; fi',
+        '[ "${FAKE_MONGO_KILL:-}" != 1 ] || kill -TERM "$PPID"',
+        '',
+      ].join('\n'),
+    );
+    write('docker', '#!/bin/sh\nwhile [ "$#" -gt 0 ] && [ "$1" != sh ]; do shift; done\nexec "$@"\n');
+    return bin;
+  }
+
+  test('a password or URI with quotes and backslashes reaches mongodump as it is; the config is removed, also when the run is killed', async (t) => {
+    if (!tool('bash') || !tool('sed')) return unavailable(t, 'bash and sed are needed');
+    const {parse} = await import('yaml');
+    const tricky = `mongodb://u:p'a"s\\s'@db:27017/?x='1'`;
+    const bin = fakeTools();
+    const store = tempDir('shipshape-backups-store-');
+    const {dir} = await generated({'docker-compose.yml': COMPOSE}, {directory: store});
+    const capture = join(tempDir('shipshape-backups-capture-'), 'conf.yaml');
+    const run = (env: Record<string, string>) => {
+      const tmp = tempDir('shipshape-backups-tmp-');
+      const envFile = join(tempDir('shipshape-backups-env-'), 'backup.env');
+      writeFileSync(envFile, '', {mode: 0o600});
+      const r = spawnSync('bash', [join(dir, 'backup', 'backup.sh')], {
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: {
+          PATH: [bin, process.env.PATH].join(delimiter),
+          SHIPSHAPE_BACKUP_ENV: envFile,
+          TMPDIR: tmp,
+          CAPTURE: capture,
+          PG_COMPOSE_SERVICE: '',
+          LANG: 'C',
+          ...env,
+        },
+      });
+      return {r, tmp};
+    };
+
+    // On the host: MONGO_URI.
+    const host = run({MONGO_COMPOSE_SERVICE: '', MONGO_URI: tricky});
+    assert.equal(host.r.status, 0, host.r.stderr + host.r.stdout);
+    assert.deepEqual(parse(readFileSync(capture, 'utf8')), {uri: tricky});
+    assert.deepEqual(readdirSync(host.tmp), [], 'the config file is removed');
+
+    // In the container: its own MONGO_INITDB_ROOT_PASSWORD.
+    const inside = run({MONGO_INITDB_ROOT_PASSWORD: tricky, MONGO_INITDB_ROOT_USERNAME: 'root'});
+    assert.equal(inside.r.status, 0, inside.r.stderr + inside.r.stdout);
+    assert.deepEqual(parse(readFileSync(capture, 'utf8')), {password: tricky});
+    assert.deepEqual(readdirSync(inside.tmp), [], 'the config file is removed in the container');
+
+    // Killed while mongodump runs: the config file is removed all the same.
+    const killed = run({MONGO_COMPOSE_SERVICE: '', MONGO_URI: tricky, FAKE_MONGO_KILL: '1'});
+    assert.notEqual(killed.r.status, 0, 'the killed run fails');
+    assert.ok(existsSync(readFileSync(`${capture}.path`, 'utf8').trim()) === false, 'the killed run left its config file');
+    assert.deepEqual(readdirSync(killed.tmp), []);
+  });
+});

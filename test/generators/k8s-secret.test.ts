@@ -131,6 +131,43 @@ describe('a Secret manifest', () => {
     assert.ok(!preview(changes).includes(Buffer.from('s3cret-value').toString('base64')), 'the base64 form is masked too');
   });
 
+  test('the other values of a Secret, and credentials beside it, are masked in the preview context too', async () => {
+    const dir = dirWith({
+      'secret.yaml': lines(
+        'apiVersion: v1',
+        'kind: Secret',
+        'metadata:',
+        '  name: app',
+        '  namespace: prod',
+        'stringData:',
+        '  db-url: postgres://app:Pg-Context-Pw-1@db/app',
+        '  api-key: Api-Context-Plain-2',
+        '  jwt: Old-Jwt-Value-3',
+      ),
+      'data.yaml': lines(
+        'apiVersion: v1',
+        'kind: Secret',
+        'metadata:',
+        '  name: app',
+        '  namespace: dev',
+        'data:',
+        `  token: ${Buffer.from('Dev-Token-4').toString('base64')}`,
+      ),
+    });
+    const {changes} = await place(dir, ['k8s-secret:secret.yaml:prod/app.jwt', 'k8s-secret:data.yaml:dev/app.jwt'], {value: 'n3w-value-xyz'});
+    const shown = preview(changes);
+    assert.match(shown, /api-key: \[secret/, 'the context lines are in the preview');
+    for (const v of [
+      'Pg-Context-Pw-1',
+      'Api-Context-Plain-2',
+      'Old-Jwt-Value-3',
+      'Dev-Token-4',
+      Buffer.from('Dev-Token-4').toString('base64'),
+      'n3w-value-xyz',
+    ])
+      assert.ok(!shown.includes(v), `${v} is masked`);
+  });
+
   test('a file holding another object, or several, is refused', async () => {
     const dir = dirWith({'a.yaml': lines('kind: ConfigMap', 'metadata:', '  name: app'), 'b.yaml': lines('kind: Secret', '---', 'kind: Secret')});
     await assert.rejects(place(dir, ['k8s-secret:a.yaml:app.k'], {value: 'v'}), /holds the ConfigMap app, not the Secret app/);

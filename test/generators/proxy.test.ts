@@ -72,6 +72,8 @@ function nginxWrapper(dir: string, sites: string[], extraHttp: string[] = []): s
     conf,
     [
       user,
+      // One process: a SIGKILL in after() leaves no worker holding the ports.
+      'master_process off;',
       `pid ${join(dir, 'nginx.pid')};`,
       `error_log ${join(dir, 'error.log')} warn;`,
       'worker_processes 1;',
@@ -233,10 +235,10 @@ after(() => {
 });
 
 /** Resolves once something accepts TCP connections on the port; polls, never sleeps a fixed time. */
-async function listening(port: number, child: ChildProcess, log: string, deadlineMs = 10_000): Promise<void> {
+async function listening(port: number, child: ChildProcess, log: () => string, deadlineMs = 60_000): Promise<void> {
   const end = Date.now() + deadlineMs;
   while (Date.now() < end) {
-    if (child.exitCode !== null) throw new Error(`nginx exited (${child.exitCode}):\n${existsSync(log) ? readFileSync(log, 'utf8') : ''}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`nginx exited (${child.exitCode ?? child.signalCode}):\n${log()}`);
     const ok = await new Promise<boolean>((resolve) => {
       const s = connect(port, '127.0.0.1');
       s.once('connect', () => {
@@ -251,9 +253,13 @@ async function listening(port: number, child: ChildProcess, log: string, deadlin
   throw new Error(`nginx did not listen on ${port} within ${deadlineMs} ms`);
 }
 
-/** Two events with a quiet gap longer than the shortened default read timeout between them. */
-const GAP_MS = 2_500;
-const DEFAULT_READ_TIMEOUT = '1s';
+/**
+ * Two events with a quiet gap far longer than the shortened default read timeout between them:
+ * the timing checks compare against the timeout, with seconds to spare on a busy machine.
+ */
+const GAP_MS = 5_000;
+const READ_TIMEOUT_MS = 1_000;
+const DEFAULT_READ_TIMEOUT = `${READ_TIMEOUT_MS / 1000}s`;
 
 interface Stream {
   status: number;
@@ -275,7 +281,7 @@ function getStream(port: number, ca: string, path: string, authorization: string
         servername: DOMAIN,
         ca,
         headers: {Host: DOMAIN, Authorization: authorization, Accept: 'text/event-stream'},
-        timeout: 10_000,
+        timeout: 2 * GAP_MS,
       },
       (res: IncomingMessage) => {
         let body = '';
@@ -293,14 +299,14 @@ function getStream(port: number, ca: string, path: string, authorization: string
         );
       },
     );
-    req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${(2 * GAP_MS) / 1000} s`)));
     req.on('error', reject);
     req.end();
   });
 }
 
 test('the generated nginx keeps an SSE stream open past the default read timeout, unbuffered, passes Authorization on, redirects and sends HSTS', {
-  timeout: 30_000,
+  timeout: 180_000,
 }, async (t: TestContext) => {
   const nginx = tool('nginx');
   if (!nginx) return unavailable(t, 'nginx is not installed (Debian: nginx-light or nginx)');
@@ -327,7 +333,6 @@ test('the generated nginx keeps an SSE stream open past the default read timeout
     certificate: c.cert,
     certificateKey: c.key,
   });
-  const [https, http, control, buffered] = [await freePort(), await freePort(), await freePort(), await freePort()];
   // On loopback and ephemeral ports only: the listen lines are the one thing the test changes.
   const onLoopback = (text: string, httpsPort: number, httpPort: number) =>
     text
@@ -339,7 +344,6 @@ test('the generated nginx keeps an SSE stream open past the default read timeout
     writeFileSync(f, text);
     return f;
   };
-  const ours = site('ours.conf', onLoopback(file!.after, https, http));
   // Two controls, each the same file less one of our lines: without our read timeout the
   // shortened default applies; without `proxy_buffering off` nginx holds events back.
   const without = (port: number, line: RegExp) => {
@@ -350,14 +354,33 @@ test('the generated nginx keeps an SSE stream open past the default read timeout
     assert.notEqual(text, base, `the control lacks ${line}`);
     return text;
   };
-  const controlFile = site('control-timeout.conf', without(control, /^\s*proxy_read_timeout .*$/m));
-  const bufferedFile = site('control-buffering.conf', without(buffered, /^\s*proxy_buffering off;$/m));
-  const conf = nginxWrapper(dir, [ours, controlFile, bufferedFile], [`proxy_read_timeout ${DEFAULT_READ_TIMEOUT};`]);
-
-  const child = spawn(nginx, ['-c', conf, '-g', 'daemon off;'], {stdio: ['ignore', 'ignore', 'pipe']});
-  children.push(child);
-  child.stderr?.resume();
-  for (const port of [https, control, buffered]) await listening(port, child, join(dir, 'error.log'));
+  const errorLog = join(dir, 'error.log');
+  const start = async () => {
+    const [https, http, control, buffered] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const ours = site('ours.conf', onLoopback(file!.after, https, http));
+    const controlFile = site('control-timeout.conf', without(control, /^\s*proxy_read_timeout .*$/m));
+    const bufferedFile = site('control-buffering.conf', without(buffered, /^\s*proxy_buffering off;$/m));
+    const conf = nginxWrapper(dir, [ours, controlFile, bufferedFile], [`proxy_read_timeout ${DEFAULT_READ_TIMEOUT};`]);
+    writeFileSync(errorLog, '');
+    const child = spawn(nginx, ['-c', conf, '-g', 'daemon off;'], {stdio: ['ignore', 'ignore', 'pipe']});
+    children.push(child);
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d));
+    const log = () => `${stderr}${existsSync(errorLog) ? readFileSync(errorLog, 'utf8') : ''}`;
+    try {
+      for (const port of [https, control, buffered]) await listening(port, child, log);
+    } catch (err) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      throw err;
+    }
+    return {child, https, http, control, buffered};
+  };
+  // A free port may be taken by someone else before nginx binds it: new ports, once.
+  const started = await start().catch((err: Error) => {
+    if (!/Address already in use/.test(err.message)) throw err;
+    return start();
+  });
+  const {child, https, http, control, buffered} = started;
 
   const ca = readFileSync(c.cert, 'utf8');
   const [through, cut, held] = await Promise.all([
@@ -372,7 +395,7 @@ test('the generated nginx keeps an SSE stream open past the default read timeout
   // Unbuffered: the first event arrives when it is sent, not with the second one at the end.
   const [first, second] = through.arrivals;
   assert.ok(
-    first !== undefined && second !== undefined && second - first > GAP_MS / 2,
+    first !== undefined && second !== undefined && second - first > READ_TIMEOUT_MS,
     `the first event is not held back (arrivals: ${through.arrivals.join(', ')} ms)`,
   );
   assert.equal(through.hsts, 'max-age=63072000');
@@ -382,7 +405,7 @@ test('the generated nginx keeps an SSE stream open past the default read timeout
 
   const [heldFirst, heldSecond] = held.arrivals;
   assert.ok(
-    heldFirst !== undefined && heldSecond !== undefined && heldSecond - heldFirst < GAP_MS / 2,
+    heldFirst !== undefined && heldSecond !== undefined && heldSecond - heldFirst < GAP_MS - READ_TIMEOUT_MS,
     `with buffering on, nginx holds the first event until the end (arrivals: ${held.arrivals.join(', ')} ms)`,
   );
 

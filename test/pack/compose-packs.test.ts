@@ -166,6 +166,47 @@ describe('extends with a condition', () => {
   });
 });
 
+describe('extends entries and overrides, as the README writes them', () => {
+  test('{pack: ID} without a when is the same as the bare id; a wrong entry says what an entry is', async () => {
+    const dir = tempDir();
+    writeFiles(dir, {
+      'generic.yaml': pack('generic', [], [{id: 'g'}]),
+      'app.yaml': pack('app', ['extends:', '  - {pack: generic}'], [{id: 'a'}]),
+      'bad.yaml': pack('bad', ['extends:', '  - {pack: generic, when: 3}'], [{id: 'a'}]),
+    });
+    assert.deepEqual(ids(await load(dir, 'app.yaml')), ['a', 'g']);
+    const found = await problems(dir, 'bad.yaml');
+    assert.equal(found.length, 1);
+    assert.match(found[0]!.message, /a pack id, or \{pack: ID, when/);
+  });
+
+  test("an override's when narrows an inherited item and keeps the extends entry's condition", async () => {
+    const dir = tempDir();
+    writeFiles(dir, {
+      'generic.yaml': pack(
+        'generic',
+        [
+          'inputs:',
+          '  - id: mode',
+          '    question: Q?',
+          '    choices: [{value: compose, label: C}, {value: kubernetes, label: K}]',
+          '  - id: tier',
+          '    question: T?',
+          '    choices: [{value: prod, label: P}, {value: dev, label: D}]',
+        ],
+        [{id: 'restart'}],
+      ),
+      'app.yaml': pack(
+        'app',
+        ['extends:', '  - pack: generic', '    when: {mode: compose}', 'override:', '  - id: restart', '    when: {tier: prod}'],
+        [{id: 'a'}],
+      ),
+    });
+    const item = (await load(dir, 'app.yaml')).sections.flatMap((s) => s.items).find((i) => i.id === 'restart');
+    assert.deepEqual(item?.when, {mode: 'compose', tier: 'prod'});
+  });
+});
+
 describe('extends with a condition, through a diamond', () => {
   test('the same item reached through two conditioned entries is still one item', async () => {
     const dir = tempDir();

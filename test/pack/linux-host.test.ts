@@ -6,9 +6,10 @@
 //
 // The links `systemctl enable` makes point outside the tree, so they are laid here, not in git.
 import assert from 'node:assert/strict';
-import {cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
+import {chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, test} from 'node:test';
+import {isMap, parseDocument, visit} from 'yaml';
 import type {ItemOutcome} from '../../src/engine/run.js';
 import {evaluate, loadBuiltins, openSession} from '../../src/engine/session.js';
 import {detectPacks} from '../../src/pack/detect.js';
@@ -247,6 +248,51 @@ describe('single weaknesses planted into the hardened host', () => {
     );
     const all = await outcomes(h);
     assert.equal(all.get('ssh-no-root-login')?.status, 'pass', all.get('ssh-no-root-login')?.message);
+  });
+});
+
+describe('the live input', () => {
+  /** The pack on this machine (root /), its SSH steps pointed at a test sshd_config and a program standing for sshd that leaves a mark when run. */
+  function liveSsh(): {pack: string; mark: string} {
+    const dir = tempDir('shipshape-host-live-');
+    const mark = join(dir, 'sshd-was-run');
+    const config = join(dir, 'sshd_config');
+    writeFileSync(config, 'PermitRootLogin no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitEmptyPasswords no\n');
+    const sshd = join(dir, 'sshd');
+    writeFileSync(
+      sshd,
+      `#!/bin/sh\ntouch ${JSON.stringify(mark)}\nprintf 'permitrootlogin no\\npasswordauthentication no\\nkbdinteractiveauthentication no\\npermitemptypasswords no\\n'\n`,
+    );
+    chmodSync(sshd, 0o755);
+    const doc = parseDocument(readFileSync(PACK_SRC, 'utf8'));
+    let steps = 0;
+    visit(doc, {
+      Map(_, node) {
+        const w = node.get('with', true);
+        if (node.get('check') !== 'host.ssh-option' || !isMap(w)) return;
+        w.set('config', config);
+        w.set('sshd', sshd);
+        steps++;
+      },
+    });
+    assert.ok(steps >= 3, `only ${steps} host.ssh-option steps found`);
+    const pack = join(dir, 'linux-host.yaml');
+    writeFileSync(pack, doc.toString());
+    return {pack, mark};
+  }
+
+  test('with live=no, the SSH items read the files and never run sshd; with live=yes they ask it', async () => {
+    const off = liveSsh();
+    const all = await outcomes({root: '/', pack: off.pack}, ['live=no', 'docker=no']);
+    for (const id of ['ssh-no-root-login', 'ssh-no-passwords']) {
+      assert.equal(all.get(id)?.status, 'pass', `${id}: ${all.get(id)?.message}`);
+      assert.doesNotMatch(all.get(id)!.message, /sshd -T/);
+    }
+    assert.ok(!existsSync(off.mark), 'sshd was run although live=no');
+
+    const on = liveSsh();
+    const live = await outcomes({root: '/', pack: on.pack}, ['live=yes', 'docker=no']);
+    assert.ok(existsSync(on.mark), `sshd was not run with live=yes: ${live.get('ssh-no-root-login')?.message}`);
   });
 });
 

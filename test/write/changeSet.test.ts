@@ -19,7 +19,7 @@ describe('maskSecrets', () => {
 
   test('longest first, short secrets too, and never inside a marker', () => {
     const out = maskSecrets('abcdef abc 64 chars ab', ['abc', 'abcdef', '64', 'chars', 'ab']);
-    assert.equal(out, '[secret: 6 chars] [secret: 3 chars] [secret: 2 chars] [secret: 5 chars] [secret: 2 chars]');
+    assert.equal(out, '[secret: 6 chars] [secret: 3 chars] [secret: 2 chars] [secret: 5 chars] [secret: 2 chars #2]');
   });
 
   test('no secrets, empty secrets: the text as it is', () => {
@@ -69,6 +69,19 @@ describe('preview', () => {
       ].join('\n'),
     );
     assert.ok(!preview(cs).includes('AAAA'));
+  });
+
+  test('a new value as long as the old one still shows as a change, with a marker of its own', () => {
+    const old = 'a'.repeat(64);
+    const fresh = 'b'.repeat(64);
+    const shown = preview({
+      changes: [{path: '.env', before: `JWT_SECRET=${old}\n`, after: `JWT_SECRET=${fresh}\n`, secret: true}],
+      secrets: [fresh, old],
+      summary: [],
+    });
+    assert.match(shown, /^-JWT_SECRET=\[secret: 64 chars #2\]$/m);
+    assert.match(shown, /^\+JWT_SECRET=\[secret: 64 chars\]$/m);
+    assert.ok(!shown.includes(old) && !shown.includes(fresh));
   });
 
   test('an unchanged file shows nothing', () => {
