@@ -19,7 +19,7 @@ try {
     out.entries.push({
       file: basename(file),
       sha256: packHash(files.map((f) => readFileSync(f, 'utf8'))),
-      pack,
+      pack: JSON.stringify(pack),
       ...(bases.length > 0 ? {bases: bases.map((b) => basename(b))} : {}),
     });
   }

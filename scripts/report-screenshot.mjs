@@ -22,7 +22,7 @@ if (!chromium) {
 
 const exp = spawnSync(
   process.execPath,
-  [join(repo, 'dist', 'cli.mjs'), 'export', '--dir', join(repo, 'examples', 'the0-compose'), '--format', 'html', '--out', html],
+  [join(repo, 'dist', 'cli.cjs'), 'export', '--dir', join(repo, 'examples', 'the0-compose'), '--format', 'html', '--out', html],
   {stdio: 'inherit'},
 );
 if (exp.status !== 0) process.exit(exp.status ?? 1);

@@ -1,20 +1,20 @@
 import {promises as dns} from 'node:dns';
-import {isIP} from 'node:net';
 import {z} from 'zod';
 import {errorMessage} from '../sources/errors.js';
 import {result, type Evidence} from '../model/types.js';
 import {defineCheck} from './define.js';
 import {withDeadline} from '../deploy/deadline.js';
+import {ipFamily} from '../deploy/ip.js';
 
 /** `1.2.3.4`, `1.2.3.4:5353`, `::1`, `[::1]:5353`: a server address as Resolver.setServers takes it. */
 const Server = z.string().refine((s) => parseServer(s) !== undefined, 'server must be an IP address, optionally with :port (IPv6 in brackets)');
 
 function parseServer(s: string): string | undefined {
   const v6 = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(s);
-  if (v6) return isIP(v6[1]!) === 6 && portOk(v6[2]) ? s : undefined;
-  if (isIP(s) !== 0) return s;
+  if (v6) return ipFamily(v6[1]!) === 6 && portOk(v6[2]) ? s : undefined;
+  if (ipFamily(s) !== 0) return s;
   const v4 = /^([\d.]+):(\d{1,5})$/.exec(s);
-  return v4 && isIP(v4[1]!) === 4 && portOk(v4[2]) ? s : undefined;
+  return v4 && ipFamily(v4[1]!) === 4 && portOk(v4[2]) ? s : undefined;
 }
 
 function portOk(p: string | undefined): boolean {
@@ -23,7 +23,7 @@ function portOk(p: string | undefined): boolean {
 
 /** One canonical spelling per address, so `0:0::1` and `::1` compare equal. */
 function canon(addr: string): string {
-  return isIP(addr) === 6 ? new URL(`http://[${addr}]/`).hostname.slice(1, -1) : addr;
+  return ipFamily(addr) === 6 ? new URL(`http://[${addr}]/`).hostname.slice(1, -1) : addr;
 }
 
 /** What a name resolved to; `missing` means the name (or that record type) does not exist. */
@@ -87,7 +87,7 @@ export const resolves = defineCheck({
     server: Server.optional(),
     /** Every one of these addresses must be among the answers. */
     expect: z
-      .array(z.string().refine((a) => isIP(a) !== 0, 'expect holds IP addresses'))
+      .array(z.string().refine((a) => ipFamily(a) !== 0, 'expect holds IP addresses'))
       .min(1)
       .optional(),
     /** With expect: any other address fails too. */
@@ -113,7 +113,7 @@ export const resolves = defineCheck({
       const extra = got.filter((a) => !want.includes(a));
       if (p.exact && extra.length > 0) problems.push(`unexpected ${extra.join(', ')}`);
     }
-    if (p.aaaa && !got.some((a) => isIP(a) === 6)) problems.push('no AAAA record');
+    if (p.aaaa && !got.some((a) => ipFamily(a) === 6)) problems.push('no AAAA record');
     for (const detail of problems) evidence.push({key, detail});
     if (problems.length > 0) return result('fail', `${p.name} resolves to ${got.join(', ')} via ${via}: ${problems.join('; ')}`, evidence);
     return result('pass', `${p.name} resolves to ${got.join(', ')} via ${via}`, evidence);

@@ -1,5 +1,5 @@
 import {readdir, readFile, readlink} from 'node:fs/promises';
-import {BlockList, connect, isIP} from 'node:net';
+import {BlockList, connect} from 'node:net';
 import {endianness} from 'node:os';
 import {z} from 'zod';
 import type {Context} from '../engine/context.js';
@@ -7,6 +7,7 @@ import {errorMessage} from '../sources/errors.js';
 import {result, type Evidence} from '../model/types.js';
 import {defineCheck} from './define.js';
 import {withDeadline} from '../deploy/deadline.js';
+import {ipFamily} from '../deploy/ip.js';
 
 // Host network checks. They see the network namespace Shipshape runs in: run it on the host,
 // not inside a container, or they describe the container instead.
@@ -35,7 +36,7 @@ PRIVATE.addSubnet('fe80::', 10, 'ipv6');
 
 function scopeOf(addr: string): Scope {
   if (addr === '*' || addr === '0.0.0.0' || addr === '::' || addr === '::ffff:0.0.0.0') return 'wildcard';
-  const fam = isIP(addr);
+  const fam = ipFamily(addr);
   if (fam === 0) return 'public';
   const type = fam === 6 ? 'ipv6' : 'ipv4';
   if (LOOPBACK.check(addr, type)) return 'loopback';
@@ -310,7 +311,7 @@ export const reachable = defineCheck({
     timeoutMeans: z.enum(['error', 'closed']).default('error'),
   }),
   run: async (_ctx, p, signal) => {
-    const target = isIP(p.host) === 6 ? `[${p.host}]:${p.port}` : `${p.host}:${p.port}`;
+    const target = ipFamily(p.host) === 6 ? `[${p.host}]:${p.port}` : `${p.host}:${p.port}`;
     const r = await probe(p.host, p.port, p.connectTimeoutMs, signal);
     const ev = (detail: string): Evidence[] => [{key: target, detail}];
     switch (r.kind) {

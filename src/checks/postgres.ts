@@ -12,7 +12,7 @@
 // import it. It would sit better in src/deploy/; it is here because this change could only add
 // the three family files.
 import {randomUUID} from 'node:crypto';
-import {BlockList, isIP} from 'node:net';
+import {BlockList} from 'node:net';
 import type {Client, ClientConfig} from 'pg';
 import {z} from 'zod';
 import {withDeadline} from '../deploy/deadline.js';
@@ -23,6 +23,7 @@ import {count, result, type CheckResult, type Evidence} from '../model/types.js'
 import {errorMessage} from '../sources/errors.js';
 import {defineCheck} from './define.js';
 import {describeSocketError} from './socketError.js';
+import {ipFamily} from '../deploy/ip.js';
 
 // ---------------------------------------------------------------- shared by the live families
 
@@ -61,12 +62,12 @@ LOOPBACK.addAddress('::1', 'ipv6');
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  const fam = isIP(h);
+  const fam = ipFamily(h);
   return fam !== 0 && LOOPBACK.check(h, fam === 6 ? 'ipv6' : 'ipv4');
 }
 
 export function hostPort(host: string, port: number): string {
-  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+  return ipFamily(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /**
@@ -97,7 +98,7 @@ export type Reached = {host: string; port: number; via?: string} | {skip: string
 export async function reachFromHere(ctx: Context, host: string, port: number, p: Reach): Promise<Reached> {
   if (p.host !== undefined) return {host: p.host, port: p.port ?? port, via: 'the host the step names'};
   if (p.port !== undefined) return {host, port: p.port, via: 'the port the step names'};
-  if (isIP(host) !== 0 || host.includes('.') || isLoopback(host)) return {host, port};
+  if (ipFamily(host) !== 0 || host.includes('.') || isLoopback(host)) return {host, port};
   const compose = await ctx.compose().catch(() => undefined);
   const svc = compose?.services.get(host);
   if (!svc) return {host, port};
@@ -308,7 +309,7 @@ function pgFailure(err: unknown): PgFailure {
 function tlsOptions(t: Target): ClientConfig['ssl'] {
   switch (t.sslmode) {
     case 'verify-full':
-      return {rejectUnauthorized: true, ...(t.ca ? {ca: t.ca} : {}), ...(isIP(t.host) === 0 ? {servername: t.host} : {})};
+      return {rejectUnauthorized: true, ...(t.ca ? {ca: t.ca} : {}), ...(ipFamily(t.host) === 0 ? {servername: t.host} : {})};
     case 'verify-ca':
       return {rejectUnauthorized: true, ...(t.ca ? {ca: t.ca} : {}), checkServerIdentity: () => undefined};
     default:

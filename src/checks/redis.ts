@@ -8,7 +8,7 @@
 // Connection details come from the deployment's settings (REDIS_URL, or REDIS_HOST/PORT/PASSWORD);
 // the password goes only into AUTH on the socket. A server's error text after AUTH is never
 // passed on (only its first word), so nothing a proxy might echo can reach a report.
-import {connect as netConnect, isIP, type Socket} from 'node:net';
+import {connect as netConnect, type Socket} from 'node:net';
 import {connect as tlsConnect} from 'node:tls';
 import {z} from 'zod';
 import {EnvKey, evidenceOf} from '../deploy/settings.js';
@@ -18,6 +18,7 @@ import {count, result, type CheckResult, type Evidence} from '../model/types.js'
 import {defineCheck} from './define.js';
 import {bounded, decoded, firstSettings, hostPort, probeRefusal, reachFromHere, ReachShape} from './postgres.js';
 import {describeSocketError} from './socketError.js';
+import {ipFamily} from '../deploy/ip.js';
 
 // ---------------------------------------------------------------- RESP
 
@@ -96,7 +97,7 @@ class Resp {
 
   static open(host: string, port: number, tls: boolean, stop: AbortSignal): Promise<Resp> {
     return new Promise((resolve, reject) => {
-      const socket = tls ? tlsConnect({host, port, ...(isIP(host) === 0 ? {servername: host} : {})}) : netConnect({host, port});
+      const socket = tls ? tlsConnect({host, port, ...(ipFamily(host) === 0 ? {servername: host} : {})}) : netConnect({host, port});
       const onStop = () => {
         socket.destroy();
         reject(new Error('stopped'));

@@ -1,6 +1,5 @@
 import {X509Certificate, createPrivateKey, createPublicKey} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
-import {isIP} from 'node:net';
 import {isAbsolute} from 'node:path';
 import * as tls from 'node:tls';
 import {z} from 'zod';
@@ -9,6 +8,7 @@ import {result, type CheckResult, type Evidence} from '../model/types.js';
 import {defineCheck} from './define.js';
 import {codeOf, describeSocketError} from './socketError.js';
 import {withDeadline} from '../deploy/deadline.js';
+import {ipFamily} from '../deploy/ip.js';
 
 // Every export of this module is registered as a check by src/checks/index.ts, so helpers stay private.
 
@@ -36,13 +36,13 @@ type EndpointParams = {host: string; port: number; servername?: string | undefin
 
 /** `host:port`, with IPv6 literals bracketed as in a URL. */
 function endpoint(p: {host: string; port: number}): string {
-  return `${isIP(p.host) === 6 ? `[${p.host}]` : p.host}:${p.port}`;
+  return `${ipFamily(p.host) === 6 ? `[${p.host}]` : p.host}:${p.port}`;
 }
 
 /** The name the certificate must cover; SNI is only sent for DNS names (RFC 6066 forbids IP literals). */
 function identity(p: EndpointParams): {name: string; sni: string | undefined} {
   const name = p.servername ?? p.host;
-  return {name, sni: isIP(name) === 0 ? name : undefined};
+  return {name, sni: ipFamily(name) === 0 ? name : undefined};
 }
 
 type Handshake = {ok: true; socket: tls.TLSSocket} | {ok: false; code: string | undefined; why: string};

@@ -37,7 +37,7 @@ off to your config directory.
         mark('wizard open');
         return w;
       }),
-      (plain ? import('../plain/plainWizard.js') : import('../ui/run.js')).then((m) => {
+      (plain ? import('../plain/plainWizard.js') : import('../ui/load.js').then((m) => m.loadTui())).then((m) => {
         mark('front end loaded');
         return m;
       }),

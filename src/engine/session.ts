@@ -3,23 +3,46 @@ import {dirname, join, resolve} from 'node:path';
 import {readRegularFileSync} from '../deploy/read.js';
 import type {CheckDef} from '../checks/define.js';
 import {UsageError} from '../model/errors.js';
-import {builtinPackFiles, packageRoot, resolvePackRef} from '../pack/builtin.js';
+import {builtinPackFiles, findExtended, packageRoot, resolvePackRef} from '../pack/builtin.js';
 import {cachedPack} from '../pack/cache.js';
 import {choosePack, detectPacks, type DetectionChoice} from '../pack/detect.js';
 import {parseInputArgs, resolveInputs, type ResolvedInputs} from '../pack/inputs.js';
 import type {Pack} from '../pack/schema.js';
+import type {Edge} from '../pack/userCache.js';
 import {Context} from './context.js';
-import {budgetFor, runPack, type ItemOutcome, type RunOptions} from './run.js';
+import {mark} from '../timing.js';
+import {applies, budgetFor, runPack, type ItemOutcome, type RunOptions} from './run.js';
+import {checksFor} from '../checks/families.js';
 
-/** The check registry is loaded when first needed: after the wizard's first frame. */
+/** The whole check registry, for the full pack loader (a run loads only the families it uses). */
 async function checks(): Promise<ReadonlyMap<string, CheckDef>> {
   return (await import('../checks/index.js')).CHECKS;
 }
 
-/** A pack file through the full loader, with everything it extends. */
-async function loadPackFile(file: string) {
+/**
+ * A pack file with everything it extends: from the cache of packs already validated when none
+ * of its files changed (src/pack/userCache.ts), else through the full loader, then kept.
+ */
+async function loadPackFile(file: string): Promise<{pack: Pack; file: string}> {
+  const {cachedUserPack, keepUserPack} = await import('../pack/userCache.js');
+  const path = resolve(file);
+  const hit = cachedUserPack(path, findExtended);
+  if (hit) {
+    mark('user pack from cache');
+    return {pack: hit.pack, file};
+  }
   const [{loadPackFile: load}, registry, {GENERATORS}] = await Promise.all([import('../pack/load.js'), checks(), import('../generators/index.js')]);
-  return load(file, registry, {generators: GENERATORS});
+  const texts = new Map<string, string>();
+  const edges: Edge[] = [];
+  const find = (id: string, from: string) => {
+    const to = findExtended(id, from);
+    edges.push({id, from, to});
+    return to;
+  };
+  const loaded = await load(path, registry, {generators: GENERATORS, find, onRead: (f, t) => texts.set(f, t)});
+  keepUserPack(path, texts, edges, loaded.pack);
+  mark('user pack loaded');
+  return {pack: loaded.pack, file};
 }
 
 export interface Session {
@@ -65,6 +88,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     // A folder of packs given with --pack: its packs are the candidates; else the built-in ones.
     const packs = folder ? await loadFolder(folder) : await loadBuiltins();
     if (folder && packs.length === 0) throw new UsageError(`--pack ${o.pack}: the folder holds no .yaml pack`);
+    mark('packs loaded');
     detection = choosePack(
       await detectPacks(
         root,
@@ -88,7 +112,9 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  mark('pack chosen');
   const inputs = await resolveInputs(pack, root, given);
+  mark('inputs resolved');
   return {root, pack, packFile, chosenBy, detection, inputs, ctx: new Context(root, pack, inputs.values)};
 }
 
@@ -144,5 +170,17 @@ async function loadBuiltinOrFile(file: string): Promise<{pack: Pack; file: strin
 
 /** Runs the session's checks; calls on one session share one budget for process and network checks, unless given one. */
 export async function evaluate(s: Session, o: RunOptions = {}): Promise<ItemOutcome[]> {
-  return runPack(s.pack, s.ctx, await checks(), {...o, budget: o.budget ?? budgetFor(s.ctx, o.concurrency)});
+  return runPack(s.pack, s.ctx, await checksFor(checkIds(s.pack, s.ctx.inputs, o.only)), {...o, budget: o.budget ?? budgetFor(s.ctx, o.concurrency)});
+}
+
+/** The checks a run can reach: steps of the chosen items that apply with these inputs. */
+function checkIds(pack: Pack, inputs: Readonly<Record<string, string>>, only: ReadonlySet<string> | undefined): Set<string> {
+  const ids = new Set<string>();
+  for (const section of pack.sections) {
+    for (const item of section.items) {
+      if ((only && !only.has(item.id)) || !applies(item, inputs).ok) continue;
+      for (const step of item.verify ?? []) if (applies(step, inputs).ok) ids.add(step.check);
+    }
+  }
+  return ids;
 }

@@ -1,10 +1,11 @@
 import {existsSync, readdirSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {readRegularFileSync} from '../deploy/read.js';
 
 /**
  * The shipshape package folder (the one holding steps/ and package.json). The bundle
- * (dist/cli.mjs) and the sources (src/pack/) sit at different depths, so walk up from this file.
+ * (dist/shipshape.cjs) and the sources (src/pack/) sit at different depths, so walk up from this file.
  */
 export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -40,4 +41,30 @@ export function builtinPackFiles(): string[] {
 export function resolvePackRef(ref: string, cwd = process.cwd()): string | undefined {
   if (/\.ya?ml$/.test(ref)) return resolve(cwd, ref);
   return builtinPackFiles().find((f) => f.endsWith(`/${ref}.yaml`) || f.endsWith(`/${ref}.yml`));
+}
+
+/**
+ * Where `extends: [id]` in the pack file `from` points: `id.yaml` (or .yml) beside it, else a file
+ * beside it whose top-level `id:` says so, else the built-in pack of that id.
+ */
+export function findExtended(id: string, from: string): string | undefined {
+  const dir = dirname(from);
+  for (const name of [`${id}.yaml`, `${id}.yml`]) if (existsSync(join(dir, name))) return join(dir, name);
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
+  } catch {
+    /* no folder: only built-in packs */
+  }
+  const idLine = new RegExp(`^id:\\s*['"]?${id}['"]?\\s*(#.*)?$`, 'm');
+  for (const name of names) {
+    const path = join(dir, name);
+    if (path === from) continue;
+    try {
+      if (idLine.test(readRegularFileSync(path).toString('utf8'))) return path;
+    } catch {
+      /* unreadable: not this one */
+    }
+  }
+  return resolvePackRef(id);
 }

@@ -12,7 +12,11 @@ import type {Pack} from './schema.js';
  */
 export interface PackCacheFile {
   version: string;
-  entries: {file: string; sha256: string; pack: Pack /** Beside file, the built-in packs it extends (names in steps/). */; bases?: string[]}[];
+  /**
+   * `pack` is the validated pack as JSON text: parsing it is each caller's own copy, and half
+   * the time of parsing it as part of the file and then cloning it.
+   */
+  entries: {file: string; sha256: string; pack: string /** Beside file, the built-in packs it extends (names in steps/). */; bases?: string[]}[];
 }
 
 /** The hash a cache entry is kept under: the pack's text, then each base's, in order. */
@@ -24,14 +28,14 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-type Entry = {sha256: string; pack: Pack; bases?: string[]};
+type Entry = {sha256: string; pack: string; bases?: string[]};
 let cache: Map<string, Entry> | null | undefined;
 
 /** The cache next to the bundle; none when running from sources (tests, tsx), where it could be stale. */
 function load(packageRoot: string): Map<string, Entry> | null {
   if (cache !== undefined) return cache;
   cache = null;
-  if (!import.meta.url.endsWith('.mjs')) return cache;
+  if (!/\.c?js$/.test(import.meta.url)) return cache;
   try {
     const data = JSON.parse(readFileSync(join(packageRoot, 'dist', 'packs.json'), 'utf8')) as PackCacheFile;
     cache = new Map(data.entries.map((e) => [e.file, {sha256: e.sha256, pack: e.pack, bases: e.bases}]));
@@ -59,5 +63,5 @@ export function cachedPack(
     if (t === undefined) return undefined;
     texts.push(t);
   }
-  return hit.sha256 === packHash(texts) ? structuredClone(hit.pack) : undefined;
+  return hit.sha256 === packHash(texts) ? (JSON.parse(hit.pack) as Pack) : undefined;
 }

@@ -17,9 +17,10 @@ export interface Detection {
  * it report it with its location.
  */
 export async function detectPacks(root: string, packs: readonly Pack[]): Promise<Detection[]> {
-  let files: string[] | undefined;
+  let files: Promise<string[]> | undefined;
   const realRoot = realRootSync(root);
-  // Each file is read once, however many rules name it.
+  // Each file is read once, however many rules name it; every rule of every pack is judged at
+  // once, so the reads overlap instead of waiting on each other.
   const texts = new Map<string, Promise<string | undefined>>();
   const textOf = (f: string) => {
     let t = texts.get(f);
@@ -32,22 +33,17 @@ export async function detectPacks(root: string, packs: readonly Pack[]): Promise
     }
     return t;
   };
-  const out: Detection[] = [];
-  for (const pack of packs) {
-    const matched: string[] = [];
-    for (const rule of pack.detect) {
-      const candidates = hasMagic(rule.file) ? (files ??= await listFiles(root, 4)).filter((f) => globToRegExp(rule.file).test(f)) : [rule.file];
-      for (const f of candidates) {
-        const text = await textOf(f);
-        if (text === undefined) continue;
-        if (rule.contains === undefined || new RegExp(rule.contains, 'm').test(text)) {
-          matched.push(rule.contains ? `${f} ~ /${rule.contains}/` : f);
-          break;
-        }
-      }
+  const judge = async (rule: Pack['detect'][number]): Promise<string | undefined> => {
+    const candidates = hasMagic(rule.file) ? (await (files ??= listFiles(root, 4))).filter((f) => globToRegExp(rule.file).test(f)) : [rule.file];
+    for (const f of candidates) {
+      const text = await textOf(f);
+      if (text === undefined) continue;
+      if (rule.contains === undefined || new RegExp(rule.contains, 'm').test(text)) return rule.contains ? `${f} ~ /${rule.contains}/` : f;
     }
-    if (matched.length > 0) out.push({pack, matched});
-  }
+    return undefined;
+  };
+  const judged = await Promise.all(packs.map(async (pack) => ({pack, matched: (await Promise.all(pack.detect.map(judge))).filter((m) => m !== undefined)})));
+  const out = judged.filter((d) => d.matched.length > 0);
   const generic = (d: Detection) => (GENERIC_PACKS.has(d.pack.id) ? 1 : 0);
   return out.sort((a, b) => generic(a) - generic(b) || b.matched.length - a.matched.length);
 }

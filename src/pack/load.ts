@@ -1,13 +1,15 @@
-import {readRegularFile, readRegularFileSync} from '../deploy/read.js';
+import {readRegularFile} from '../deploy/read.js';
 import type {z} from 'zod';
 import type {CheckDef} from '../checks/define.js';
 import {SourceError, errorMessage} from '../sources/errors.js';
 import {formatPath, parseYaml, positionOf, type PathKey, type YamlFile} from '../sources/yamlDoc.js';
-import {existsSync, readdirSync} from 'node:fs';
-import {basename, dirname, join, resolve} from 'node:path';
-import {builtinPackFiles, resolvePackRef} from './builtin.js';
+import {basename, dirname, resolve} from 'node:path';
+import {builtinPackFiles, findExtended} from './builtin.js';
 import {composePack, type BasePack} from './compose.js';
 import {PackSchema, type Pack, type VerifyStep} from './schema.js';
+
+// Where `extends` leads lives with the built-in packs; kept here for the loader's callers.
+export {findExtended};
 
 export interface PackProblem {
   file: string;
@@ -45,6 +47,8 @@ export interface LoadOptions {
   generators?: ReadonlySet<string> | ReadonlyMap<string, unknown>;
   /** Where a pack id named by `extends` lives; the default is findExtended. */
   find?: (id: string, from: string) => string | undefined;
+  /** Told each pack file's text as it is read, before it is parsed (for a cache keyed by content). */
+  onRead?: (file: string, text: string) => void;
 }
 
 /**
@@ -58,7 +62,9 @@ export async function loadPackFile(file: string, checks: ReadonlyMap<string, Che
 
 /** One pack file on its own: its `extends` is not followed. */
 export async function loadOwnPackFile(file: string, checks: ReadonlyMap<string, CheckDef>, o: LoadOptions = {}): Promise<{pack: Pack; y: YamlFile}> {
-  return parsePackFile(await readPackText(file), file, checks, o);
+  const text = await readPackText(file);
+  o.onRead?.(file, text);
+  return parsePackFile(text, file, checks, o);
 }
 
 async function readPackText(file: string): Promise<string> {
@@ -120,32 +126,6 @@ function builtinIds(): string[] {
   } catch {
     return [];
   }
-}
-
-/**
- * Where `extends: [id]` in the pack file `from` points: `id.yaml` (or .yml) beside it, else a file
- * beside it whose top-level `id:` says so, else the built-in pack of that id.
- */
-export function findExtended(id: string, from: string): string | undefined {
-  const dir = dirname(from);
-  for (const name of [`${id}.yaml`, `${id}.yml`]) if (existsSync(join(dir, name))) return join(dir, name);
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
-  } catch {
-    /* no folder: only built-in packs */
-  }
-  const idLine = new RegExp(`^id:\\s*['"]?${id}['"]?\\s*(#.*)?$`, 'm');
-  for (const name of names) {
-    const path = join(dir, name);
-    if (path === from) continue;
-    try {
-      if (idLine.test(readRegularFileSync(path).toString('utf8'))) return path;
-    } catch {
-      /* unreadable: not this one */
-    }
-  }
-  return resolvePackRef(id);
 }
 
 /** Parses and validates one pack file: YAML syntax, then the schema, then each check's own params. */

@@ -6,6 +6,18 @@ const MAX_ENTRIES = 20_000;
 
 /** `*` within a segment, `**` across segments, `?`, and `{a,b}` alternatives. */
 export function globToRegExp(glob: string): RegExp {
+  // Callers test many paths against few globs: each is translated once per run.
+  let re = compiled.get(glob);
+  if (!re) {
+    if (compiled.size >= 1000) compiled.clear();
+    compiled.set(glob, (re = translate(glob)));
+  }
+  return re;
+}
+
+const compiled = new Map<string, RegExp>();
+
+function translate(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;

@@ -415,12 +415,20 @@ function deref(doc: Document.Parsed, node: unknown): unknown {
 
 const isMergeKeyNode = (key: unknown) => isScalar(key) && ((typeof key.value === 'symbol' && key.value.description === '<<') || key.value === '<<');
 
+/** A mapping's merge keys (`<<:`), found once: most mappings have none, and a missing key is asked often. */
+function mergesOf(map: YAMLMap): Pair[] {
+  let merges = mergeKeys.get(map);
+  if (!merges) mergeKeys.set(map, (merges = map.items.filter((p) => isMergeKeyNode(p.key))));
+  return merges;
+}
+
+const mergeKeys = new WeakMap<YAMLMap, Pair[]>();
+
 /** The pair for `step` in a mapping, looking through merge keys (`<<: *base`) as YAML 1.1 does: own keys first, then each merged mapping in order. */
 function pairThroughMerges(doc: Document.Parsed, map: YAMLMap, step: PathKey, depth = 0): Pair | undefined {
   const own = pairFor(map, step);
   if (own || depth > 16) return own;
-  for (const p of map.items) {
-    if (!isMergeKeyNode(p.key)) continue;
+  for (const p of mergesOf(map)) {
     const value = deref(doc, p.value);
     const sources = isSeq(value) ? value.items.map((n) => deref(doc, n)) : [value];
     for (const source of sources) {

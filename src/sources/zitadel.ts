@@ -27,7 +27,6 @@
 //
 // The proxy in front (Caddy, nginx, Traefik) is read when its configuration is in the
 // deployment: just enough to tell which protocol it speaks to clients and to ZITADEL.
-import {isIP} from 'node:net';
 import {posix} from 'node:path';
 import type {Context} from '../engine/context.js';
 import {imageBaseName, isLoopback, type ComposeEnvVar, type ComposeModel, type ComposeService} from './compose.js';
@@ -35,6 +34,7 @@ import type {HelmValues} from './helm.js';
 import {interpolate} from './interpolate.js';
 import {lineOf, positionOf, type PathKey, type YamlFile} from './yamlDoc.js';
 import {CONFIG_PATHS, DEFAULTS, DOCUMENTED_ONLY, EXTRA_ENV, STEPS_PATHS} from './zitadel-settings.js';
+import {ipFamily} from '../deploy/ip.js';
 
 // ---------------------------------------------------------------------------------------------
 // Setting names
@@ -1503,7 +1503,7 @@ export function domainProblem(domain: string): string | undefined {
   const d = domain.trim().replace(/\.$/, '');
   if (d === '') return 'is empty';
   if (d.toLowerCase() === 'localhost') return 'is localhost: only this machine\'s own browser reaches it, and every other request gets "Instance not found"';
-  if (isIP(d.replace(/^\[|\]$/g, '')) !== 0)
+  if (ipFamily(d.replace(/^\[|\]$/g, '')) !== 0)
     return 'is an IP address: certificates, cookies and the issuer are tied to a name, and changing the address later needs a new setup';
   if (WILDCARD_DNS.test(d)) return 'is a wildcard-DNS name that maps to an IP address (for demos): anyone can make one, and it moves with the address';
   if (RESERVED.test(d)) return 'is a reserved or example name that public DNS does not serve';

@@ -1,5 +1,4 @@
 import {userInfo} from 'node:os';
-import {resolve} from 'node:path';
 import {buildLedger, fingerprint, tally, today, type LedgerEntry, type Tally} from '../engine/ledger.js';
 import {runCommand} from '../engine/exec.js';
 import {applies, pLimit, type ItemOutcome} from '../engine/run.js';
@@ -122,9 +121,12 @@ export class Wizard {
   }
 
   static async open(o: SessionOptions & {who?: string}): Promise<Wizard> {
-    // Who is answering is settled before the first screen or prompt, the same way in every
-    // front end: --as, else git's user.name for the deployment, else the login name.
-    const [session, who] = await Promise.all([openSession(o), o.who?.trim() ? o.who.trim() : whoAmI(resolve(o.dir ?? '.'))]);
+    // Who is answering: --as, else git's user.name for the deployment, else the login name.
+    // Git is asked by ready(), after the first frame (starting a program is the slowest thing a
+    // start would wait on); ready() resolves only once it answered, and the front ends take no
+    // key and record no answer before ready(). Until then the snapshot's `who` is empty.
+    const session = await openSession(o);
+    const who = o.who?.trim() ?? '';
     // Writes wait for ready(): conf loads while the first frame is drawn.
     const store = await ProgressStore.open(session.root, session.pack, {deferWrites: true});
     // Inputs a person chose before are kept, unless given again on the command line.
@@ -163,7 +165,17 @@ export class Wizard {
 
   /** Resolves once answers can be saved; the front ends take keys only after it. */
   ready(): Promise<void> {
-    return (this.readying ??= this.store.ready().then(() => this.migrate()));
+    return (this.readying ??= Promise.all([this.store.ready(), this.askWho()]).then(() => this.migrate()));
+  }
+
+  private async askWho(): Promise<void> {
+    if (this.who) return;
+    const who = await whoAmI(this.session.root);
+    // A name set meanwhile (setWho) is the person's own choice: kept.
+    if (!this.who) {
+      this.who = who;
+      this.emit();
+    }
   }
 
   private readying?: Promise<void>;

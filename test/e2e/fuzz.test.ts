@@ -24,7 +24,7 @@
 //                           the CLI sample is SECONDS/2 runs (at least 6, at most 300), two at a time
 //   SHIPSHAPE_FUZZ_CASE     replay only these cases, e.g. `a17,b3` (ids are printed on failure)
 //   SHIPSHAPE_FUZZ_CASE_MS  the time bound of one step (default 5000)
-// `npm run fuzz` is the long run (build first: level (b) runs dist/cli.mjs). Each run prints a
+// `npm run fuzz` is the long run (build first: level (b) runs dist/cli.cjs). Each run prints a
 // summary (cases, outcomes by kind, exits, the slowest case); failing inputs are kept under
 // $TMPDIR/shipshape-fuzz-<seed>/.
 import assert from 'node:assert/strict';

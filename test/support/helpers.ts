@@ -13,7 +13,7 @@ import type {CheckResult, Evidence} from '../../src/model/types.js';
 import {PackSchema, type Pack} from '../../src/pack/schema.js';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
-export const CLI = join(REPO, 'dist', 'cli.mjs');
+export const CLI = join(REPO, 'dist', 'cli.cjs');
 
 const made: string[] = [];
 after(() => {

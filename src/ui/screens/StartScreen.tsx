@@ -30,7 +30,7 @@ export function startLines(snap: Snapshot, width: number): Line[] {
       );
   }
   // "Answering  as alice": the label and its value read as one phrase.
-  lines.push(...wrapSpans([{text: 'Answering  ', bold: true}, {text: `as ${snap.who}`}], width, LABEL));
+  lines.push(...wrapSpans([{text: 'Answering  ', bold: true}, {text: `as ${snap.who || '\u2026'}`}], width, LABEL));
   const inside = dirname(snap.answersFile) === snap.root;
   lines.push(...field('Answers', [{text: inside ? `${basename(snap.answersFile)}, kept with the deployment` : snap.answersFile}], width));
   if (snap.answersProblem) lines.push(...warn(`Answers cannot be saved: ${snap.answersProblem}`, 'red'));
