@@ -45,6 +45,15 @@ const PATCHES = [
       ],
     ],
   },
+  // yaml's parser reads process.env.LOG_TOKENS once per token (a debugging switch): a lookup in
+  // the environment each time, some 40 ms of a 450 KB Compose file. Read once, when loaded.
+  {
+    file: /[\\/]yaml[\\/]dist[\\/]parse[\\/]parser\.js$/,
+    replace: [
+      ['        if (node_process.env.LOG_TOKENS)', '        if (LOG_TOKENS)', 1],
+      ['class Parser {', 'const LOG_TOKENS = node_process.env.LOG_TOKENS;\nclass Parser {', 1],
+    ],
+  },
 ];
 // `await import('node:fs')` in a CommonJS bundle stays a real dynamic import, which a script
 // compiled by vm.Script cannot make (Node 20.17 has no default loader for it): such imports of

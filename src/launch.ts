@@ -19,6 +19,7 @@ import {createRequire} from 'node:module';
 import {homedir} from 'node:os';
 import {basename, dirname, join} from 'node:path';
 import {Script} from 'node:vm';
+import {VERSION} from './version.js';
 
 declare const SHIPSHAPE_BUNDLE_HASH: string;
 
@@ -29,21 +30,28 @@ const BUILD = `code-${SHIPSHAPE_BUNDLE_HASH}`;
 const DIGEST = 32;
 
 const bundle = join(__dirname, 'shipshape.cjs');
-// ASCII by construction (scripts/build.mjs): read as Latin-1, the fastest decoding.
-const source = readFileSync(bundle, 'latin1');
-const cacheFile = cachePath();
-let cachedData = cacheFile ? readCache(cacheFile) : undefined;
-// The file is one function expression, wrapped at build time as Node wraps a CommonJS module
-// (scripts/build.mjs), so its text is compiled as read, without a copy.
-const script = new Script(source, {filename: bundle, cachedData});
-const state = !cacheFile ? 'off' : cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
-if (process.env.SHIPSHAPE_TIMING === '1') process.stderr.write(`shipshape-mark code cache ${state} ${performance.now().toFixed(1)}\n`);
-if (cacheFile && (state === 'none' || state === 'rejected')) process.once('exit', (code) => keep(cacheFile, code));
-// Two megabytes V8 has copied what it needs from: not kept for the life of the process.
-cachedData = undefined;
-const run = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
-const module = {exports: {}};
-run.call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+const args = process.argv.slice(2);
+// `--version` (as main() reads it) is answered here: scripts ask it often, and it needs nothing else.
+if (args[0] === '--version' || (args.length === 1 && args[0] === '-V')) process.stdout.write(`${VERSION}\n`);
+else start();
+
+function start(): void {
+  // ASCII by construction (scripts/build.mjs): read as Latin-1, the fastest decoding.
+  const source = readFileSync(bundle, 'latin1');
+  const cacheFile = cachePath();
+  let cachedData = cacheFile ? readCache(cacheFile) : undefined;
+  // The file is one function expression, wrapped at build time as Node wraps a CommonJS module
+  // (scripts/build.mjs), so its text is compiled as read, without a copy.
+  const script = new Script(source, {filename: bundle, cachedData});
+  const state = !cacheFile ? 'off' : cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
+  if (process.env.SHIPSHAPE_TIMING === '1') process.stderr.write(`shipshape-mark code cache ${state} ${performance.now().toFixed(1)}\n`);
+  if (cacheFile && (state === 'none' || state === 'rejected')) process.once('exit', (code) => keep(cacheFile, code, script));
+  // Two megabytes V8 has copied what it needs from: not kept for the life of the process.
+  cachedData = undefined;
+  const run = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
+  const module = {exports: {}};
+  run.call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+}
 
 /** Where this command's cache lives, or none (turned off, or no home to keep it in). */
 function cachePath(): string | undefined {
@@ -99,7 +107,7 @@ function readCache(file: string): Buffer | undefined {
 }
 
 /** Writes the bytecode this run compiled, when the run did real work; a cache that cannot be kept is no error. */
-function keep(file: string, code: number): void {
+function keep(file: string, code: number, script: Script): void {
   if (code !== 0 && code !== 1 && code !== 3) return;
   const dir = dirname(file);
   const tmp = `${file}.${process.pid}.tmp`;

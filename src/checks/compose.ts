@@ -16,9 +16,9 @@ const Pick = {
 function pick(model: ComposeModel, p: {services?: string[] | undefined; images?: string[] | undefined}): ComposeService[] {
   const all = [...model.services.values()];
   if (!p.services && !p.images) return all;
-  return all.filter(
-    (s) => p.services?.includes(s.name) || (s.image !== undefined && p.images?.some((i) => imageBaseName(s.image!.value) === imageBaseName(i))),
-  );
+  const names = new Set(p.services);
+  const images = new Set(p.images?.map(imageBaseName));
+  return all.filter((s) => names.has(s.name) || (s.image !== undefined && images.has(imageBaseName(s.image.value))));
 }
 
 async function withCompose(ctx: Context, fn: (model: ComposeModel) => CheckResult): Promise<CheckResult> {

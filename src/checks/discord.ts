@@ -816,11 +816,8 @@ export const postgresPassword = defineCheck({
     if (occurrences.length === 0) return result('skip', `no copy of ${[...p.keys, ...p.urls].join(', ')} in the files read`);
     // Where PostgreSQL can be reached from beyond its Compose network.
     const reach: Evidence[] = [];
-    const pg = model
-      ? [...model.services.values()].filter(
-          (s) => p.services.includes(s.name) || (s.image && p.images.some((i) => imageBaseName(s.image!.value) === imageBaseName(i))),
-        )
-      : [];
+    const images = new Set(p.images.map(imageBaseName));
+    const pg = model ? [...model.services.values()].filter((s) => p.services.includes(s.name) || (s.image && images.has(imageBaseName(s.image.value)))) : [];
     for (const s of pg) {
       if (s.networkMode?.value === 'host')
         reach.push({file: s.networkMode.file, line: s.networkMode.line, key: `${s.name}.network_mode`, detail: `service ${s.name} uses the host network`});

@@ -8,6 +8,7 @@ import {execFileSync} from 'node:child_process';
 import {chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, test} from 'node:test';
+import {VERSION} from '../../src/version.js';
 import {REPO, runCli, tempDir} from '../support/helpers.js';
 
 const demo = join(REPO, 'examples', 'the0-compose');
@@ -33,9 +34,12 @@ describe('code cache', () => {
     assert.equal(statSync(join(home, 'shipshape')).mode & 0o777, 0o700);
     assert.ok(statSync(join(home, 'shipshape', files[0]!)).size > 100_000);
     assert.equal((await check(home)).state, 'used');
-    // Another command has its own cache; --version and --help share a small one.
+    // Another command has its own cache; --help has a small one (--version never loads the program).
     const v = await runCli(['--version'], {env: {XDG_CACHE_HOME: home}});
     assert.equal(v.code, 0);
+    assert.equal(v.stdout, `${VERSION}\n`);
+    const h = await runCli(['--help'], {env: {XDG_CACHE_HOME: home}});
+    assert.equal(h.code, 0);
     assert.deepEqual(
       cachesIn(home)
         .map((f) => f.replace(/^.*-/, ''))
