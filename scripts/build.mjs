@@ -5,7 +5,7 @@
 // so `--version`, `--help` and `check` never run React.
 import * as esbuild from 'esbuild';
 import {spawnSync} from 'node:child_process';
-import {createHash} from 'node:crypto';
+import {createHash, randomUUID} from 'node:crypto';
 import {readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 
@@ -16,7 +16,9 @@ import {fileURLToPath, pathToFileURL} from 'node:url';
 // patch must be used: a new Ink, yoga or string-width fails the build here rather than
 // misbehave or quietly lose the patch.
 /** Keep in step with src/launch.ts, which calls what the file holds. */
-const WRAPPER = ['(function (exports, require, module, __filename, __dirname) {', '\n})'];
+// "use strict" first: the program was ES modules, strict throughout, and esbuild's own directive
+// comes after the banner below, where it is only a string.
+const WRAPPER = ['(function (exports, require, module, __filename, __dirname) {"use strict";', '\n})'];
 const inkStringWidth = fileURLToPath(import.meta.resolve('string-width', pathToFileURL('node_modules/ink/package.json')));
 const PATCHES = [
   {
@@ -104,7 +106,8 @@ const program = await esbuild.build({
   outExtension: {'.js': '.cjs'},
   format: 'cjs',
   jsx: 'automatic',
-  define: {'process.env.NODE_ENV': '"production"', 'import.meta.url': '__shipshapeUrl'},
+  // SHIPSHAPE_BUILD_ID: new at every build, the key of caches made by this build (src/pack/userCache.ts).
+  define: {'process.env.NODE_ENV': '"production"', 'import.meta.url': '__shipshapeUrl', SHIPSHAPE_BUILD_ID: JSON.stringify(randomUUID())},
   alias: {'react-devtools-core': './src/ui/devtools-stub.ts', 'is-in-ci': './src/ui/is-in-ci-stub.ts'},
   banner: {js: "const __shipshapeUrl = require('node:url').pathToFileURL(__filename).href;"},
   plugins: [patched, builtinImports],

@@ -13,11 +13,11 @@
  * refuses anyway (its own checks of version and flags) is compiled from source and replaced.
  * SHIPSHAPE_CACHE=0 turns it off (for measuring the cold start).
  */
-import {closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
-import {createHash} from 'node:crypto';
+import {closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {createHash, randomBytes} from 'node:crypto';
 import {createRequire} from 'node:module';
 import {homedir} from 'node:os';
-import {basename, dirname, join} from 'node:path';
+import {dirname, isAbsolute, join} from 'node:path';
 import {Script} from 'node:vm';
 import {VERSION} from './version.js';
 
@@ -32,8 +32,13 @@ const DIGEST = 32;
 const bundle = join(__dirname, 'shipshape.cjs');
 const args = process.argv.slice(2);
 // `--version` (as main() reads it) is answered here: scripts ask it often, and it needs nothing else.
-if (args[0] === '--version' || (args.length === 1 && args[0] === '-V')) process.stdout.write(`${VERSION}\n`);
-else start();
+if (args[0] === '--version' || (args.length === 1 && args[0] === '-V')) {
+  // A reader that goes away first (`shipshape --version | true`) is no error, as in src/cli.ts.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+  process.stdout.write(`${VERSION}\n`);
+} else start();
 
 function start(): void {
   // ASCII by construction (scripts/build.mjs): read as Latin-1, the fastest decoding.
@@ -57,12 +62,13 @@ function start(): void {
 function cachePath(): string | undefined {
   if (process.env.SHIPSHAPE_CACHE === '0') return undefined;
   let base = process.env.XDG_CACHE_HOME;
-  if (!base?.startsWith('/')) {
+  if (!base || !isAbsolute(base)) {
     try {
       base = join(homedir(), '.cache');
     } catch {
       return undefined;
     }
+    if (!isAbsolute(base)) return undefined;
   }
   // The command's name, as main() will read it; --version and --help have their own, small one.
   const args = process.argv.slice(2);
@@ -93,9 +99,10 @@ function cachePath(): string | undefined {
 function readCache(file: string): Buffer | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    if (!trusted(dirname(file))) return undefined;
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
     const s = fstatSync(fd);
-    if (!s.isFile() || s.size > 64 * 1024 * 1024) return undefined;
+    if (!s.isFile() || s.size > 64 * 1024 * 1024 || !mine(s.uid)) return undefined;
     const bytes = readFileSync(fd);
     const data = bytes.subarray(DIGEST);
     return bytes.length > DIGEST && createHash('sha256').update(data).digest().equals(bytes.subarray(0, DIGEST)) ? data : undefined;
@@ -110,7 +117,7 @@ function readCache(file: string): Buffer | undefined {
 function keep(file: string, code: number, script: Script): void {
   if (code !== 0 && code !== 1 && code !== 3) return;
   const dir = dirname(file);
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   let created = false;
   try {
     // The cache folder (~/.cache) and ours in it, each only where its parent exists: a home
@@ -122,18 +129,54 @@ function keep(file: string, code: number, script: Script): void {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
     }
+    if (!trusted(dir)) return;
     // A new file (never through a link someone left at the name), moved over the old one whole.
     const data = script.createCachedData();
     writeFileSync(tmp, Buffer.concat([createHash('sha256').update(data).digest(), data]), {flag: 'wx', mode: 0o600});
     created = true;
     renameSync(tmp, file);
     created = false;
-    // Caches of other builds of Shipshape (another hash, size or time) are of no more use.
-    const current = basename(file).split('-').slice(0, 4).join('-');
-    for (const name of readdirSync(dir)) {
-      if (name.startsWith('code-') && name.endsWith('.bin') && !name.startsWith(`${current}-`)) rmSync(join(dir, name), {force: true});
-    }
+    prune(dir);
   } catch {
     if (created) rmSync(tmp, {force: true});
   }
+}
+
+/**
+ * Whether our cache folder may be trusted: a real folder (not a link), owned by whoever runs
+ * this, that nobody else may write. A code cache is code that runs: under `sudo -E`, root must
+ * not run bytecode that the user (or anyone) could have written.
+ */
+function trusted(dir: string): boolean {
+  try {
+    const s = lstatSync(dir);
+    return s.isDirectory() && mine(s.uid) && (s.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
+function mine(uid: number): boolean {
+  const me = process.geteuid?.();
+  return me === undefined || uid === me;
+}
+
+/** Caches kept at most (a few commands, each perhaps for two builds or two sets of Node options). */
+const MAX_CACHES = 24;
+
+/**
+ * Keeps the folder small: the code caches written longest ago beyond MAX_CACHES (older builds
+ * first, whichever commands they were for), and temp files a killed run left an hour ago or more.
+ */
+function prune(dir: string): void {
+  const now = Date.now();
+  const caches: {name: string; t: number}[] = [];
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith('code-')) continue;
+    const t = lstatSync(join(dir, name)).mtimeMs;
+    if (name.endsWith('.tmp') && now - t > 3_600_000) rmSync(join(dir, name), {force: true});
+    else if (name.endsWith('.bin')) caches.push({name, t});
+  }
+  caches.sort((a, b) => b.t - a.t);
+  for (const {name} of caches.slice(MAX_CACHES)) rmSync(join(dir, name), {force: true});
 }

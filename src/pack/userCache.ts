@@ -1,10 +1,8 @@
 import {createHash} from 'node:crypto';
-import {mkdirSync, statSync} from 'node:fs';
+import {lstatSync, mkdirSync, readdirSync, rmSync, statSync} from 'node:fs';
 import {homedir} from 'node:os';
-import {dirname, join} from 'node:path';
-import {fileURLToPath} from 'node:url';
+import {dirname, isAbsolute, join} from 'node:path';
 import {readRegularFileSync} from '../deploy/read.js';
-import {VERSION} from '../version.js';
 import {writeFileAtomicSync} from '../write/atomicFile.js';
 import type {Pack} from './schema.js';
 
@@ -36,28 +34,43 @@ interface Entry {
 
 const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
 
-/** This build of Shipshape: the bundle's version, size and time; none when running from sources. */
+declare const SHIPSHAPE_BUILD_ID: string;
+
+/** This build of Shipshape (new at every build); none when running from sources. */
 function build(): string | undefined {
-  if (!/\.c?js$/.test(import.meta.url)) return undefined;
-  try {
-    const s = statSync(fileURLToPath(import.meta.url));
-    return `${VERSION}-${s.size}-${Math.trunc(s.mtimeMs)}`;
-  } catch {
-    return undefined;
-  }
+  return typeof SHIPSHAPE_BUILD_ID === 'string' ? SHIPSHAPE_BUILD_ID : undefined;
 }
 
 /** The cache folder's parent (XDG_CACHE_HOME, else ~/.cache), or none when caching is off. */
 function cacheHome(): string | undefined {
   if (process.env.SHIPSHAPE_CACHE === '0') return undefined;
   const xdg = process.env.XDG_CACHE_HOME;
-  if (xdg?.startsWith('/')) return xdg;
+  if (xdg && isAbsolute(xdg)) return xdg;
   try {
-    return join(homedir(), '.cache');
+    const home = homedir();
+    return isAbsolute(home) ? join(home, '.cache') : undefined;
   } catch {
     return undefined;
   }
 }
+
+/**
+ * Whether a folder of ours may be trusted: a real folder (not a link), owned by whoever runs
+ * this, that nobody else may write. A cached pack decides which checks run: under `sudo -E`,
+ * root must not take one that the user (or anyone) could have written.
+ */
+export function trustedDir(dir: string): boolean {
+  try {
+    const s = lstatSync(dir);
+    const uid = process.geteuid?.();
+    return s.isDirectory() && (uid === undefined || s.uid === uid) && (s.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Entries kept at most; the least recently written beyond it are removed. */
+const MAX_ENTRIES = 256;
 
 function entryPath(file: string): string | undefined {
   const home = cacheHome();
@@ -71,9 +84,9 @@ function entryPath(file: string): string | undefined {
 export function cachedUserPack(file: string, find: (id: string, from: string) => string | undefined): {pack: Pack; files: string[]} | undefined {
   const b = build();
   const path = entryPath(file);
-  if (!b || !path) return undefined;
+  if (!b || !path || !trustedDir(dirname(path)) || !trustedDir(dirname(dirname(path)))) return undefined;
   try {
-    const entry = JSON.parse(readRegularFileSync(path).toString('utf8')) as Entry;
+    const entry = JSON.parse(readRegularFileSync(path, {maxBytes: MAX_ENTRY_BYTES}).toString('utf8')) as Entry;
     if (entry.build !== b || entry.files[0]?.path !== file) return undefined;
     for (const f of entry.files) if (sha256(readRegularFileSync(f.path).toString('utf8')) !== f.sha256) return undefined;
     for (const e of entry.edges) if (find(e.id, e.from) !== e.to) return undefined;
@@ -109,8 +122,23 @@ export function keepUserPack(file: string, texts: ReadonlyMap<string, string>, e
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
     }
-    writeFileAtomicSync(path, JSON.stringify(entry));
+    if (!trustedDir(dirname(path)) || !trustedDir(dirname(dirname(path)))) return;
+    const json = JSON.stringify(entry);
+    if (json.length > MAX_ENTRY_BYTES) return;
+    writeFileAtomicSync(path, json);
+    prune(dirname(path));
   } catch {
     /* not kept: the next run loads the pack anew */
   }
+}
+
+/** Bytes of one entry at most (a pack of many thousands of items); a larger one is not kept. */
+const MAX_ENTRY_BYTES = 32 * 1024 * 1024;
+
+/** Keeps the folder to MAX_ENTRIES, removing the entries written longest ago. */
+function prune(dir: string): void {
+  const names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  if (names.length <= MAX_ENTRIES) return;
+  const aged = names.map((n) => ({n, t: statSync(join(dir, n)).mtimeMs})).sort((a, b) => a.t - b.t);
+  for (const {n} of aged.slice(0, names.length - MAX_ENTRIES)) rmSync(join(dir, n), {force: true});
 }

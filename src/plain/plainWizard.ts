@@ -65,8 +65,8 @@ export async function runPlain(
   const say = (line?: string) => io.say(line);
   try {
     let snap = wizard.getSnapshot();
-    // Settled by Wizard.open (--as, git's user.name, the login name); never asked, so a script
-    // records the same person on every run.
+    // Settled before this front end starts (--as, else git's user.name once wizard.ready(), else
+    // the login name); never asked, so a script records the same person on every run.
     const who = snap.who;
     say(`shipshape: ${snap.pack.title}`);
     say(`Deployment: ${snap.root}`);

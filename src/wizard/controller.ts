@@ -165,8 +165,15 @@ export class Wizard {
 
   /** Resolves once answers can be saved; the front ends take keys only after it. */
   ready(): Promise<void> {
-    return (this.readying ??= Promise.all([this.store.ready(), this.askWho()]).then(() => this.migrate()));
+    return (this.readying ??= Promise.all([this.storeReady(), this.askWho()]).then(() => undefined));
   }
+
+  /** Once progress can be written (checks record their baseline): checks do not wait for git's answer on the name. */
+  private storeReady(): Promise<void> {
+    return (this.storing ??= this.store.ready().then(() => this.migrate()));
+  }
+
+  private storing?: Promise<void>;
 
   private async askWho(): Promise<void> {
     if (this.who) return;
@@ -203,7 +210,7 @@ export class Wizard {
     }
     this.emit();
     // Results record a baseline for drift, which is a write.
-    await this.ready();
+    await this.storeReady();
     await Promise.all(
       [...only].map(async (id) => {
         const ac = this.running.get(id)!;

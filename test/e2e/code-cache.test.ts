@@ -86,12 +86,14 @@ describe('code cache', () => {
     await check(home);
     const [file] = cachesIn(home);
     const path = join(home, 'shipshape', file!);
+    // The link leads to a good cache: read through it, the run would say `used`.
     const target = join(tempDir('shipshape-elsewhere-'), 'precious');
-    writeFileSync(target, 'not a cache\n');
+    const good = readFileSync(path);
+    writeFileSync(target, good);
     execFileSync('rm', [path]);
     symlinkSync(target, path);
     assert.equal((await check(home)).state, 'none');
-    assert.equal(readFileSync(target, 'utf8'), 'not a cache\n');
+    assert.deepEqual(readFileSync(target), good, 'the link target is untouched');
     assert.equal(lstatSync(path).isSymbolicLink(), false);
     execFileSync('rm', [path]);
     execFileSync('mkfifo', [path]);
@@ -114,6 +116,17 @@ describe('code cache', () => {
       assert.equal((await check(locked)).state, 'none');
       assert.deepEqual(cachesIn(locked), []);
     }
+  });
+
+  test('a cache folder others may write is neither read nor written (code in it would run)', async () => {
+    const home = tempDir('shipshape-cache-');
+    await check(home);
+    chmodSync(join(home, 'shipshape'), 0o777);
+    const before = cachesIn(home);
+    assert.equal((await check(home)).state, 'none');
+    assert.deepEqual(cachesIn(home), before);
+    chmodSync(join(home, 'shipshape'), 0o700);
+    assert.equal((await check(home)).state, 'used');
   });
 
   test('a cache folder whose parent does not exist is not made, nor its parents', async () => {

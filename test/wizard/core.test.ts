@@ -12,7 +12,7 @@ import {initialNav, navReducer, type NavState} from '../../src/wizard/navigation
 import {progressFile, type Progress} from '../../src/store/progress.js';
 import {AnswersStore} from '../../src/store/answers.js';
 import type {Answer} from '../../src/model/answer.js';
-import {REPO, tempDir, writeFiles} from '../support/helpers.js';
+import {git, gitInit, REPO, tempDir, writeFiles} from '../support/helpers.js';
 
 const DEMO = join(REPO, 'examples', 'the0-compose');
 const _THE0 = {id: 'the0', version: '1.0.0'};
@@ -75,6 +75,27 @@ async function until(cond: () => boolean, what: string, ms = 5_000): Promise<voi
 }
 
 const unsettled = (i: ItemView) => i.status === 'pending' || i.status === 'running';
+
+describe('who is answering', () => {
+  test("without --as it is git's user.name for the deployment, asked by ready() (after the first frame), before any answer", async () => {
+    const dir = demoCopy();
+    gitInit(dir);
+    git(dir, 'config', 'user.name', 'Grace Hopper');
+    const w = await Wizard.open({dir});
+    // The first frame may be drawn before git answers: the name is not made up meanwhile.
+    assert.equal(w.getSnapshot().who, '');
+    await w.ready();
+    assert.equal(w.getSnapshot().who, 'Grace Hopper');
+    // An answer given without a name is recorded under it.
+    w.confirm('named-accounts', {by: '', note: 'three named admins'});
+    assert.equal(AnswersStore.open(dir, 'the0').answers['named-accounts']?.by, 'Grace Hopper');
+    // A name given with --as is used at once, and git is not asked.
+    const given = await Wizard.open({dir, who: 'alice'});
+    assert.equal(given.getSnapshot().who, 'alice');
+    await given.ready();
+    assert.equal(given.getSnapshot().who, 'alice');
+  });
+});
 
 describe('snapshot', () => {
   test('before, during and after run: every applicable item settles, done/total count only applicable items', async () => {
