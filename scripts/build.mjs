@@ -68,10 +68,20 @@ const builtinImports = {
   },
 };
 const used = new Set();
+let zodLocales = false;
 const patched = {
   name: 'patched-dependencies',
   setup(build) {
     build.onResolve({filter: /^yoga-layout$/}, () => ({path: new URL('./yoga-shim.mjs', import.meta.url).pathname}));
+    // zod re-exports every one of its 40-odd message locales as `z.locales`, a tenth of the
+    // bundle that a start must read; Shipshape speaks English only (zod's default, set by zod
+    // itself from locales/en.js). The build fails if zod's locales folder moves.
+    build.onLoad({filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/}, ({path}) => {
+      if (!readFileSync(path, 'utf8').includes('export { default as en } from "./en.js";'))
+        throw new Error(`${path}: zod's locales changed (update scripts/build.mjs)`);
+      zodLocales = true;
+      return {contents: 'export { default as en } from "./en.js";\n', loader: 'js'};
+    });
     for (const patch of PATCHES) {
       build.onLoad({filter: patch.file}, ({path}) => {
         if (patch.only && path !== patch.only) return undefined;
@@ -115,6 +125,7 @@ const program = await esbuild.build({
 const dynamic = Object.values(program.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import' && i.external));
 if (dynamic.length > 0)
   throw new Error(`scripts/build.mjs: the bundle would import at run time, which the launcher cannot: ${dynamic.map((i) => i.path).join(', ')}`);
+if (!zodLocales) throw new Error("scripts/build.mjs: zod's locales index was not found to trim");
 for (const patch of PATCHES) if (!used.has(patch)) throw new Error(`scripts/build.mjs: the patch for ${patch.only ?? patch.file} found no file to patch`);
 // The launcher reads the bundle as Latin-1, a third faster than UTF-8 and a one-byte string for
 // V8: so the bundle must be ASCII. esbuild escapes strings and names, not regular expressions.
