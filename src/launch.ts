@@ -13,12 +13,12 @@
  * refuses anyway (its own checks of version and flags) is compiled from source and replaced.
  * SHIPSHAPE_CACHE=0 turns it off (for measuring the cold start).
  */
-import {closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {createHash, randomBytes} from 'node:crypto';
 import {createRequire} from 'node:module';
-import {homedir} from 'node:os';
-import {dirname, isAbsolute, join} from 'node:path';
+import {dirname, join} from 'node:path';
 import {Script} from 'node:vm';
+import {cacheDir, makeTrustedDir, mine, trustedDir} from './deploy/cacheDir.js';
 import {VERSION} from './version.js';
 
 declare const SHIPSHAPE_BUNDLE_HASH: string;
@@ -60,16 +60,8 @@ function start(): void {
 
 /** Where this command's cache lives, or none (turned off, or no home to keep it in). */
 function cachePath(): string | undefined {
-  if (process.env.SHIPSHAPE_CACHE === '0') return undefined;
-  let base = process.env.XDG_CACHE_HOME;
-  if (!base || !isAbsolute(base)) {
-    try {
-      base = join(homedir(), '.cache');
-    } catch {
-      return undefined;
-    }
-    if (!isAbsolute(base)) return undefined;
-  }
+  const dir = cacheDir();
+  if (!dir) return undefined;
   // The command's name, as main() will read it; --version and --help have their own, small one.
   const args = process.argv.slice(2);
   const word = args[0];
@@ -86,7 +78,7 @@ function cachePath(): string | undefined {
   // V8 refuses a cache made under other flags: each set of Node options keeps its own.
   const options = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ').trim();
   const flags = options ? createHash('sha256').update(options).digest('hex').slice(0, 8) : 'plain';
-  return join(base, 'shipshape', `${BUILD}-${stamp}-${process.version}-${process.arch}-${flags}-${command}.bin`);
+  return join(dir, `${BUILD}-${stamp}-${process.version}-${process.arch}-${flags}-${command}.bin`);
 }
 
 /**
@@ -99,7 +91,7 @@ function cachePath(): string | undefined {
 function readCache(file: string): Buffer | undefined {
   let fd: number | undefined;
   try {
-    if (!trusted(dirname(file))) return undefined;
+    if (!trustedDir(dirname(file))) return undefined;
     fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
     const s = fstatSync(fd);
     if (!s.isFile() || s.size > 64 * 1024 * 1024 || !mine(s.uid)) return undefined;
@@ -120,16 +112,7 @@ function keep(file: string, code: number, script: Script): void {
   const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   let created = false;
   try {
-    // The cache folder (~/.cache) and ours in it, each only where its parent exists: a home
-    // directory that does not exist is never made.
-    for (const d of [dirname(dir), dir]) {
-      try {
-        mkdirSync(d, {mode: 0o700});
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-    }
-    if (!trusted(dir)) return;
+    if (!makeTrustedDir(dirname(dir), dir)) return;
     // A new file (never through a link someone left at the name), moved over the old one whole.
     const data = script.createCachedData();
     writeFileSync(tmp, Buffer.concat([createHash('sha256').update(data).digest(), data]), {flag: 'wx', mode: 0o600});
@@ -140,25 +123,6 @@ function keep(file: string, code: number, script: Script): void {
   } catch {
     if (created) rmSync(tmp, {force: true});
   }
-}
-
-/**
- * Whether our cache folder may be trusted: a real folder (not a link), owned by whoever runs
- * this, that nobody else may write. A code cache is code that runs: under `sudo -E`, root must
- * not run bytecode that the user (or anyone) could have written.
- */
-function trusted(dir: string): boolean {
-  try {
-    const s = lstatSync(dir);
-    return s.isDirectory() && mine(s.uid) && (s.mode & 0o022) === 0;
-  } catch {
-    return false;
-  }
-}
-
-function mine(uid: number): boolean {
-  const me = process.geteuid?.();
-  return me === undefined || uid === me;
 }
 
 /** Caches kept at most (a few commands, each perhaps for two builds or two sets of Node options). */

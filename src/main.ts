@@ -6,7 +6,8 @@ import {VERSION} from './version.js';
 const ENVIRONMENT = `Environment: NO_COLOR turns colour off; SHIPSHAPE_PROGRESS_DIR moves personal progress
 (default: the XDG config directory); SHIPSHAPE_KUBESEAL_CERT names the sealed-secrets controller's
 certificate (kubeseal --fetch-cert), so generate and rotate write SealedSecrets;
-SHIPSHAPE_CACHE=0 stops keeping compiled code in $XDG_CACHE_HOME/shipshape (~/.cache).`;
+SHIPSHAPE_CACHE=0 stops keeping compiled code and validated packs in $XDG_CACHE_HOME/shipshape
+(~/.cache).`;
 
 function overview(): string {
   const lines = [`shipshape ${VERSION}: walk a self-hosted deployment's production checklist`, '', 'Usage:'];

@@ -1,7 +1,7 @@
 import {createHash} from 'node:crypto';
-import {lstatSync, mkdirSync, readdirSync, rmSync, statSync} from 'node:fs';
-import {homedir} from 'node:os';
-import {dirname, isAbsolute, join} from 'node:path';
+import {readdirSync, rmSync, statSync} from 'node:fs';
+import {dirname, join} from 'node:path';
+import {cacheDir, makeTrustedDir, trustedDir} from '../deploy/cacheDir.js';
 import {readRegularFileSync} from '../deploy/read.js';
 import {writeFileAtomicSync} from '../write/atomicFile.js';
 import type {Pack} from './schema.js';
@@ -41,40 +41,12 @@ function build(): string | undefined {
   return typeof SHIPSHAPE_BUILD_ID === 'string' ? SHIPSHAPE_BUILD_ID : undefined;
 }
 
-/** The cache folder's parent (XDG_CACHE_HOME, else ~/.cache), or none when caching is off. */
-function cacheHome(): string | undefined {
-  if (process.env.SHIPSHAPE_CACHE === '0') return undefined;
-  const xdg = process.env.XDG_CACHE_HOME;
-  if (xdg && isAbsolute(xdg)) return xdg;
-  try {
-    const home = homedir();
-    return isAbsolute(home) ? join(home, '.cache') : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Whether a folder of ours may be trusted: a real folder (not a link), owned by whoever runs
- * this, that nobody else may write. A cached pack decides which checks run: under `sudo -E`,
- * root must not take one that the user (or anyone) could have written.
- */
-export function trustedDir(dir: string): boolean {
-  try {
-    const s = lstatSync(dir);
-    const uid = process.geteuid?.();
-    return s.isDirectory() && (uid === undefined || s.uid === uid) && (s.mode & 0o022) === 0;
-  } catch {
-    return false;
-  }
-}
-
 /** Entries kept at most; the least recently written beyond it are removed. */
 const MAX_ENTRIES = 256;
 
 function entryPath(file: string): string | undefined {
-  const home = cacheHome();
-  return home ? join(home, 'shipshape', 'packs', `${sha256(file)}.json`) : undefined;
+  const dir = cacheDir();
+  return dir ? join(dir, 'packs', `${sha256(file)}.json`) : undefined;
 }
 
 /**
@@ -114,15 +86,8 @@ export function keepUserPack(file: string, texts: ReadonlyMap<string, string>, e
       sha256: sha256(text),
       pack: text,
     };
-    // Each folder only where its parent exists: a home directory that does not exist is never made.
-    for (const d of [dirname(dirname(dirname(path))), dirname(dirname(path)), dirname(path)]) {
-      try {
-        mkdirSync(d, {mode: 0o700});
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-    }
-    if (!trustedDir(dirname(path)) || !trustedDir(dirname(dirname(path)))) return;
+    const packs = dirname(path);
+    if (!makeTrustedDir(dirname(dirname(packs)), packs) || !trustedDir(dirname(packs))) return;
     const json = JSON.stringify(entry);
     if (json.length > MAX_ENTRY_BYTES) return;
     writeFileAtomicSync(path, json);
